@@ -1,0 +1,672 @@
+#!/usr/bin/env python
+"""Build the documentation site into `_docs/` offline, from the notebooks in `nbs/`, without Quarto.
+
+    bash bootstrap.sh python tools/build_site.py        # or .venv/bin/python tools/build_site.py
+
+With Quarto installed, `nbdev-docs` builds the same pages from the same notebooks; this builder exists because
+Quarto cannot be installed on every machine. What it does, in order:
+
+1. checks `nbs/sidebar.yml` against the notebooks (a listed page that does not exist is an error, a notebook
+   that is not listed a warning; `--sync-sidebar` rewrites it from `SIDEBAR_PLAN` below);
+2. runs nbdev's own documentation processors on every notebook (`nbdev.processors.FilterDefaults`: front matter,
+   a `show_doc` entry after every exported function and class, removal of `#| hide` and export cells, links to
+   the API, ...) as `nbdev-docs` does before Quarto. One processor is swapped: nbdev's `exec_show_docs` re-runs,
+   in a fresh kernel, every exported cell and every cell that imports something, while here `show_doc` runs on
+   the objects of the exported library and every other cell keeps its saved outputs (no notebook is executed).
+   `--exact` uses nbdev's processor unchanged (slower; it runs those cells from the repository root, as
+   `nbdev-docs` does, so it also shows what would break a Quarto build);
+3. renders each processed notebook the way Quarto does: its cell options (`echo`, `output`, `include`,
+   `code-fold`, `warning`, `fig-cap`, ...), markdown with nbconvert's mistune renderer, code with Pygments,
+   math typeset by KaTeX at build time (Node.js; KaTeX comes from npm once, into a cache), images written
+   next to the pages;
+4. writes every page with the sidebar of `nbs/sidebar.yml`, a table of contents, and links between pages.
+
+`python tools/check_site.py` then checks the result in a browser; `bash tools/check_site.sh` does both.
+"""
+from __future__ import annotations
+import argparse, ast, base64, html, importlib, json, os, re, shutil, subprocess, sys, tarfile, time, warnings
+from pathlib import Path
+from urllib.parse import urlsplit, unquote
+
+import yaml
+from bs4 import BeautifulSoup, NavigableString
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = Path(__file__).resolve().parent / 'site'    # template and stylesheet of the offline renderer
+KATEX_VERSION = '0.19.1'                             # npm package `katex`, fetched once into the cache
+TOC_DEPTH = 3                                        # Quarto's default
+
+# The order of the site. `--sync-sidebar` writes nbs/sidebar.yml from it, listing only notebooks that exist;
+# notebooks in nbs/reproductions/ go to "Reproductions". A notebook that is in no section is reported.
+# An entry is a pattern for the notebook's path without suffix, or (pattern, text shown in the sidebar).
+SIDEBAR_PLAN = {
+    'Start here':    [('index', 'Overview'), '08_docs'],
+    'Mechanisms':    ['01_models', '02_fixup', '03_penalties', '04_noise', '07_diagnostics'],
+    'Training':      ['05_data', '06_train'],
+    'Reproductions': ['reproductions/*'],
+    'API':           ['00_core'],
+}
+
+def say(*a): print('[site]', *a, file=sys.stderr, flush=True)
+def warn(*a): print('[site] WARNING:', *a, file=sys.stderr, flush=True)
+class SiteError(Exception): pass
+
+# ---------------------------------------------------------------------------------------------------- pages
+PAGE_EXTS = ('.ipynb', '.qmd', '.md')
+
+def find_pages(nbs:Path) -> list[Path]:
+    "Every page Quarto would render: notebooks (and .qmd/.md) under `nbs`, skipping names starting with _ or ."
+    res = []
+    for p in sorted(nbs.rglob('*')):
+        rel = p.relative_to(nbs)
+        if p.suffix not in PAGE_EXTS or not p.is_file() or any(s[0] in '_.' for s in rel.parts): continue
+        if '.ipynb_checkpoints' in rel.parts: continue
+        res.append(rel)
+    return res
+
+def html_name(rel:Path) -> Path:
+    "The page nbdev/Quarto writes for notebook `rel` (numeric prefix dropped, as `nbdev.config.nbpath2html`)."
+    from nbdev.config import nbpath2html
+    return nbpath2html(rel)
+
+# ---------------------------------------------------------------------------------------------------- sidebar
+def _sidebar_entries(contents, section=None):
+    "Flatten sidebar.yml contents into (section, href, text) triples."
+    for o in contents or []:
+        if isinstance(o, str): yield section, o, None
+        elif isinstance(o, dict) and 'section' in o:
+            if o.get('href'): yield o['section'], o['href'], o['section']
+            yield from _sidebar_entries(o.get('contents'), o['section'])
+        elif isinstance(o, dict) and 'href' in o: yield section, o['href'], o.get('text')
+        elif isinstance(o, dict) and 'contents' in o: yield from _sidebar_entries(o['contents'], section)
+
+def read_sidebar(nbs:Path):
+    p = nbs / 'sidebar.yml'
+    if not p.exists(): raise SiteError(f'{p} is missing: run `python tools/build_site.py --sync-sidebar`')
+    d = yaml.safe_load(p.read_text()) or {}
+    try: return d['website']['sidebar']['contents']
+    except (KeyError, TypeError): raise SiteError(f'{p} has no website.sidebar.contents')
+
+def check_sidebar(nbs:Path, pages:list[Path]) -> tuple[list[str], list[str]]:
+    "Sidebar entries whose file is missing, and pages that no entry lists."
+    listed = [href for _, href, _ in _sidebar_entries(read_sidebar(nbs)) if not re.match(r'\w+:', href)]
+    missing = [h for h in listed if not (nbs / h).exists()]
+    listed_set = {Path(h) for h in listed}
+    unlisted = [str(p) for p in pages if p not in listed_set]
+    return missing, unlisted
+
+def plan_sidebar(pages:list[Path]) -> tuple[dict, list[str]]:
+    "sidebar.yml contents from `SIDEBAR_PLAN` for the pages that exist, and the pages the plan does not place."
+    from fnmatch import fnmatch
+    placed, contents = set(), []
+    for section, pats in SIDEBAR_PLAN.items():
+        items = []
+        for pat in pats:
+            pat, text = pat if isinstance(pat, tuple) else (pat, None)
+            for p in pages:
+                stem = str(p.with_suffix(''))
+                if p not in placed and fnmatch(stem, pat):
+                    items.append({'text': text, 'href': str(p)} if text else str(p)); placed.add(p)
+        if items: contents.append({'section': section, 'contents': items})
+    return {'website': {'sidebar': {'contents': contents}}}, [str(p) for p in pages if p not in placed]
+
+def sync_sidebar(nbs:Path, pages:list[Path]):
+    d, unplaced = plan_sidebar(pages)
+    if unplaced:
+        d['website']['sidebar']['contents'].append({'section': 'More', 'contents': unplaced})
+        warn(f'not in SIDEBAR_PLAN (tools/build_site.py), listed under "More": {", ".join(unplaced)}')
+    from nbdev.quarto import IndentDumper
+    txt = yaml.dump(d, Dumper=IndentDumper, sort_keys=False)
+    (nbs / 'sidebar.yml').write_text(txt)
+    say(f'wrote {nbs/"sidebar.yml"}')
+
+# ---------------------------------------------------------------------------------------------------- nbdev processing
+def _libmods(nb, lib:str) -> list[str]:
+    "Modules a notebook exports to (its `default_exp` and any `#| export mod`)."
+    mods = []
+    for c in nb.cells:
+        d = getattr(c, 'directives_', None) or {}
+        for k in ('default_exp', 'export', 'exports', 'exporti'):
+            v = d.get(k)
+            v = ' '.join(v) if isinstance(v, list) else (v or '')
+            if v.split() and (k == 'default_exp' or not v.startswith('-')): mods.append(v.split()[0])
+    return [f'{lib}.{m}' for m in dict.fromkeys(mods)]
+
+def make_filter(exact:bool=False):
+    "nbdev's FilterDefaults, with `exec_show_docs` run against the exported library unless `exact`."
+    from nbdev.processors import FilterDefaults, exec_show_docs, _show_docs, _do_eval, Processor
+    from nbdev.config import get_config
+    from fastcore.nbio import nb_lang
+    if exact: return FilterDefaults()
+    lib = get_config().lib_path.name
+
+    class show_docs_from_library(Processor):
+        "`show_doc` for every documented name, evaluated on the exported library; other cells keep saved outputs"
+        def begin(self):
+            self.ns, self.rerun = None, []
+            if not getattr(self.nb, 'has_docs_', None) or nb_lang(self.nb) != 'python': return
+            self.ns = {}
+            exec('from nbdev.showdoc import show_doc', self.ns)
+            for m in _libmods(self.nb, lib):
+                try: mod = importlib.import_module(m)
+                except Exception as e: raise SiteError(f'{self.nb.path_}: cannot import {m} ({e}); run nbdev-export') from e
+                self.ns.update({k: v for k, v in vars(mod).items() if not k.startswith('__')})
+
+        def __call__(self, cell):
+            if self.ns is None or cell.cell_type != 'code' or not _do_eval(cell): return
+            trees = cell.parsed_() or []
+            imports = [t for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))]
+            if imports: self._exec(ast.Module(body=imports, type_ignores=[]), cell)
+            sds = _show_docs(trees)
+            if sds and len(sds) == len(trees): cell.outputs = [self._show(t, cell) for t in sds]
+            elif 'exec_doc' in (cell.directives_ or {}): self._exec(ast.Module(body=trees, type_ignores=[]), cell)
+            elif not any(k in (cell.directives_ or {}) for k in ('export', 'exports', 'exporti')) and len(imports) < len(trees):
+                self.rerun.append(cell.idx_)
+
+        def _exec(self, mod, cell):
+            try: exec(compile(mod, f'<{Path(self.nb.path_).name} cell {cell.idx_}>', 'exec'), self.ns)
+            except Exception as e: raise SiteError(f'{self.nb.path_}: cell {cell.idx_} failed in the docs build: {e!r}\n{cell.source}') from e
+
+        def _show(self, tree, cell):
+            try: res = eval(compile(ast.Expression(tree.value), '<show_doc>', 'eval'), self.ns)
+            except Exception as e: raise SiteError(f'{self.nb.path_}: {ast.unparse(tree)} failed: {e!r}') from e
+            data = {'text/plain': repr(res)}
+            if hasattr(res, '_repr_markdown_'): data['text/markdown'] = res._repr_markdown_()
+            return {'output_type': 'execute_result', 'execution_count': None, 'metadata': {}, 'data': data}
+
+        def end(self):
+            if self.rerun:
+                self.nb.rerun_cells_ = self.rerun
+
+    class Filter(FilterDefaults):
+        def base_procs(self): return [show_docs_from_library if p is exec_show_docs else p for p in super().base_procs()]
+    return Filter()
+
+def process(path:Path, filt) -> 'AttrDict':
+    "Read notebook `path` and run nbdev's doc processors on it."
+    from fastcore.nbio import read_nb
+    nb = read_nb(path)
+    filt(nb)
+    return nb
+
+# ---------------------------------------------------------------------------------------------------- markdown
+from pygments import highlight
+from pygments.lexers import get_lexer_by_name, PythonLexer
+from pygments.formatters import HtmlFormatter
+from pygments.util import ClassNotFound
+
+def code_html(code:str, lang:str='python') -> str:
+    "A Quarto-style highlighted code block."
+    try: lexer = get_lexer_by_name(lang or 'text')
+    except ClassNotFound: lexer, lang = get_lexer_by_name('text'), 'text'
+    body = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip('\n')
+    return f'<div class="sourceCode"><pre class="sourceCode {html.escape(lang or "")}"><code>{body}</code></pre></div>'
+
+_re_pandoc_attr_link = re.compile(r'(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)\{([^}\n]*)\}')
+_re_fence_div = re.compile(r'^(:{3,})\s*(\{[^}]*\}|[\w-]+)?\s*$')
+
+def _attrs(s:str) -> dict:
+    "Pandoc attributes `{#id .cls key=val}` as an HTML attribute dict."
+    s = s.strip().strip('{}')
+    res, cls = {}, []
+    for m in re.finditer(r'([\w-]+)=("[^"]*"|\'[^\']*\'|\S+)|#([\w:.-]+)|\.([\w-]+)|([\w-]+)', s):
+        if m.group(1): res[m.group(1)] = m.group(2).strip('"\'')
+        elif m.group(3): res['id'] = m.group(3)
+        elif m.group(4): cls.append(m.group(4))
+        elif m.group(5): cls.append(m.group(5))
+    if cls: res['class'] = ' '.join(cls)
+    return res
+
+def _attr_str(d:dict) -> str: return ''.join(f' {k}="{html.escape(v, quote=True)}"' for k, v in d.items())
+
+def _pandoc_links(src:str) -> str:
+    "`[text](url){attrs}` (pandoc, used by nbdev's show_doc) as an HTML link."
+    return _re_pandoc_attr_link.sub(lambda m: f'<a href="{html.escape(m.group(2), quote=True)}"{_attr_str(_attrs(m.group(3)))}>{m.group(1)}</a>', src)
+
+def _markdown_parser():
+    from nbconvert.filters.markdown_mistune import MarkdownWithMath, IPythonRenderer
+    class Renderer(IPythonRenderer):
+        def heading(self, text, level, **attrs):
+            m = re.search(r'\s*\{([^{}]*)\}\s*$', text)
+            a = {}
+            if m and re.fullmatch(r'\s*([#.][\w:.-]+\s*|[\w-]+=\S+\s*)+', m.group(1)): a, text = _attrs(m.group(1)), text[:m.start()]
+            return f'<h{level}{_attr_str(a)}>{text}</h{level}>\n'
+        def block_code(self, code, info=None):
+            lang = (info or '').strip().split(None, 1)[0].strip('{}') if info else ''
+            return code_html(code, lang or 'text')
+        def inline_math(self, body): return f'<span class="math inline">{html.escape(body, quote=False)}</span>'
+        def block_math(self, body): return f'<span class="math display">{html.escape(body, quote=False)}</span>'
+        def latex_environment(self, name, body):
+            tex = '\\begin{' + name + '}' + body + '\\end{' + name + '}'
+            return f'<span class="math display">{html.escape(tex, quote=False)}</span>'
+    return MarkdownWithMath, Renderer
+
+def markdown(src:str, attachments=None) -> str:
+    "Markdown (with math, tables, pandoc fenced divs and link attributes) as HTML."
+    MD, R = _markdown_parser()
+    def md(s): return MD(renderer=R(escape=False, anchor_link_text='', attachments=attachments)).render(_pandoc_links(s)) if s.strip() else ''
+    # pandoc fenced divs (`::: {.callout-note}` ... `:::`), possibly nested
+    out, buf, stack = [], [], []
+    for line in src.split('\n'):
+        m = _re_fence_div.match(line)
+        if m and (m.group(2) or stack):
+            out.append(md('\n'.join(buf))); buf = []
+            if m.group(2):
+                a = _attrs(m.group(2)) if m.group(2).startswith('{') else {'class': m.group(2)}
+                if any(c.startswith('callout') for c in a.get('class', '').split()): a['class'] += ' callout'
+                out.append(f'<div{_attr_str(a)}>'); stack.append(1)
+            else: out.append('</div>'); stack.pop()
+        else: buf.append(line)
+    out.append(md('\n'.join(buf)))
+    out += ['</div>'] * len(stack)
+    return '\n'.join(out)
+
+def inline_markdown(src:str) -> str:
+    "Markdown of one paragraph (a title, a description) without its <p>."
+    return markdown(src).strip().removeprefix('<p>').removesuffix('</p>')
+
+# ---------------------------------------------------------------------------------------------------- cells
+_re_qopt = re.compile(r'^#\|\s*([\w.-]+)\s*:\s*(.*?)\s*$')
+
+def cell_options(src:str) -> tuple[dict, str]:
+    "Quarto's `#| key: value` options at the top of a code cell, and the code without them."
+    lines, opts = src.split('\n'), {}
+    i = 0
+    while i < len(lines) and (m := _re_qopt.match(lines[i])):
+        try: opts[m.group(1)] = yaml.safe_load(m.group(2))
+        except yaml.YAMLError: opts[m.group(1)] = m.group(2)
+        i += 1
+    return opts, '\n'.join(lines[i:]).strip('\n')
+
+def _text(v) -> str: return ''.join(v) if isinstance(v, list) else (v or '')
+
+def _ansi(s:str) -> str:
+    from nbconvert.filters.ansi import ansi2html
+    return ansi2html(s)
+
+IMG_MIMES = {'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif'}
+DISPLAY_ORDER = ['text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/markdown', 'text/latex', 'text/plain']
+
+class PageRenderer:
+    "Renders one processed notebook into the HTML of its content, the way Quarto lays out cells."
+    def __init__(self, nb, page:Path, out:Path):
+        self.nb, self.page, self.out = nb, page, out          # page: output path relative to the site root
+        self.files_dir = page.with_name(page.stem + '_files') / 'figure-html'
+        self.fm, self.parts = {}, []
+
+    def render(self) -> str:
+        for i, c in enumerate(self.nb.cells):
+            src = _text(c.get('source'))
+            if c.cell_type == 'raw':
+                if i == 0 and src.lstrip().startswith('---'): self.fm = yaml.safe_load(src.strip().strip('-')) or {}
+                elif (c.get('metadata', {}).get('format') or c.get('metadata', {}).get('raw_mimetype')) == 'text/html': self.parts.append(src)
+            elif c.cell_type == 'markdown': self.parts.append(f'<div class="cell-markdown">{markdown(src, c.get("attachments"))}</div>')
+            elif c.cell_type == 'code': self.parts.append(self.code_cell(c, i))
+        return '\n'.join(p for p in self.parts if p)
+
+    def code_cell(self, c, i:int) -> str:
+        opts, src = cell_options(_text(c.source))
+        if opts.get('include') is False: return ''
+        lang = c.get('metadata', {}).get('language', 'python')
+        res = []
+        if opts.get('echo', True) is not False and src.strip():
+            code = code_html(src, lang).replace('class="sourceCode"', 'class="sourceCode cell-code"', 1)
+            fold = opts.get('code-fold')
+            if fold in (True, 'true', 'show'):
+                summary = html.escape(str(opts.get('code-summary', 'Code')))
+                code = f'<details class="code-fold"{" open" if fold == "show" else ""}><summary>{summary}</summary>{code}</details>'
+            res.append(code)
+        if opts.get('output', True) is not False:
+            res += self.outputs(c, i, opts)
+        if not res: return ''
+        cls = ' '.join(['cell'] + [str(x) for x in (opts.get('classes') or '').split()])
+        return f'<div class="{cls}">' + '\n'.join(res) + '</div>'
+
+    def outputs(self, c, i, opts) -> list[str]:
+        res, outs = [], list(c.get('outputs', []))
+        merged = []                                                        # consecutive streams, as Quarto shows them
+        for o in outs:
+            if o.get('output_type') == 'stream' and merged and merged[-1].get('output_type') == 'stream' and merged[-1]['name'] == o['name']:
+                merged[-1] = {**merged[-1], 'text': _text(merged[-1]['text']) + _text(o['text'])}
+            else: merged.append(o)
+        asis = opts.get('output') == 'asis'
+        for j, o in enumerate(merged):
+            t = o.get('output_type')
+            if t == 'stream':
+                if o['name'] == 'stderr' and opts.get('warning') is False: continue
+                txt = _text(o['text']).rstrip('\n')
+                if txt: res.append(f'<div class="cell-output cell-output-{o["name"]}"><pre><code>{_ansi(txt)}</code></pre></div>')
+            elif t == 'error':
+                if opts.get('error') is False: continue
+                tb = '\n'.join(o.get('traceback') or [f'{o.get("ename")}: {o.get("evalue")}'])
+                res.append(f'<div class="cell-output cell-output-error"><pre><code>{_ansi(tb)}</code></pre></div>')
+            elif t in ('execute_result', 'display_data'):
+                r = self.display(o, i, j, opts, asis)
+                if r: res.append(r)
+        return res
+
+    def display(self, o, i, j, opts, asis) -> str:
+        data, meta = o.get('data', {}), o.get('metadata', {})
+        mime = next((m for m in DISPLAY_ORDER if m in data), None)
+        if mime is None: return ''
+        v = _text(data[mime])
+        if mime == 'text/markdown':
+            body = markdown(v)
+            return body if asis else f'<div class="cell-output cell-output-display cell-output-markdown">{body}</div>'
+        if asis and mime == 'text/html': return v
+        if mime == 'text/html': body = v
+        elif mime == 'image/svg+xml': body = self.image(v.encode(), 'svg', i, j, meta.get(mime, {}), opts)
+        elif mime in IMG_MIMES: body = self.image(base64.b64decode(v), IMG_MIMES[mime], i, j, meta.get(mime, {}), opts)
+        elif mime == 'text/latex':
+            tex = v.strip()
+            tex = re.sub(r'^\$\$(.*)\$\$$', r'\1', tex, flags=re.S) if tex.startswith('$$') else re.sub(r'^\$(.*)\$$', r'\1', tex, flags=re.S)
+            body = f'<span class="math display">{html.escape(tex, quote=False)}</span>'
+        else: return f'<div class="cell-output cell-output-display"><pre><code>{_ansi(v)}</code></pre></div>'
+        return f'<div class="cell-output cell-output-display">{body}</div>'
+
+    def image(self, raw:bytes, ext:str, i, j, meta, opts) -> str:
+        name = f'cell-{i}-output-{j + 1}.{ext}'
+        dest = self.out / self.files_dir / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(raw)
+        src = os.path.relpath(self.files_dir / name, self.page.parent)
+        attrs = {'src': src, 'class': 'figure-img'}
+        if meta.get('width'): attrs['width'] = str(meta['width'])
+        if opts.get('fig-alt') or opts.get('fig-cap'): attrs['alt'] = str(opts.get('fig-alt') or opts.get('fig-cap'))
+        img = f'<img{_attr_str(attrs)}>'
+        cap = opts.get('fig-cap')
+        if isinstance(cap, list): cap = cap[min(j, len(cap) - 1)] if cap else None
+        return f'<figure class="figure">{img}<figcaption>{markdown(str(cap))}</figcaption></figure>' if cap else img
+
+# ---------------------------------------------------------------------------------------------------- site-wide passes
+def lint(soup, rel) -> None:
+    "Warn about markdown that came out as text: a link inside a link (e.g. [`name`](nb.ipynb), which nbdev links again)."
+    for t in soup.find_all(string=re.compile(r'\]\([^)\s]+\)')):
+        if t.find_parent(['code', 'pre', 'script', 'style']): continue
+        warn(f'{rel}: markdown shown as text near {str(t).strip()[:60]!r}: a link inside a link? '
+             '(nbdev links `name` by itself: write `name`, not [`name`](page.ipynb))')
+
+def pandoc_id(text:str) -> str:
+    "Pandoc's (and so Quarto's) automatic identifier for a heading's text."
+    s = ''.join(ch for ch in text.lower() if ch.isalnum() or ch in '_-.' or ch.isspace())
+    s = '-'.join(s.split())
+    s = re.sub(r'^[^a-z\u00c0-\uffff]+', '', s) if not s[:1].isalpha() else s
+    return s or 'section'
+
+def assign_ids(soup) -> None:
+    "Give every heading without an id pandoc's identifier (with -1, -2, ... for repeats) and an anchor link."
+    seen = {t['id'] for t in soup.find_all(id=True)}
+    for h in soup.find_all(re.compile(r'^h[1-6]$')):
+        if not h.get('id'):
+            base = pandoc_id(h.get_text(' ', strip=True)); hid, k = base, 0
+            while hid in seen: k += 1; hid = f'{base}-{k}'
+            h['id'] = hid; seen.add(hid)
+        a = soup.new_tag('a', href=f'#{h["id"]}', attrs={'class': 'anchor-link', 'aria-label': 'link to this section'})
+        a.string = '#'
+        h.append(a)
+
+def build_toc(soup, depth:int=TOC_DEPTH) -> list[dict]:
+    "Nested table of contents of headings h1..h`depth`: their ids, their text and their HTML without links."
+    toc, stack = [], []
+    for h in soup.find_all([f'h{k}' for k in range(1, depth + 1)]):
+        if 'title' in (h.get('class') or []): continue
+        lvl = int(h.name[1])
+        c = BeautifulSoup(h.decode_contents(), 'html.parser')
+        for a in c.select('a.anchor-link'): a.decompose()
+        for a in c.find_all('a'): a.unwrap()                              # the entry is a link already
+        for m in c.select('.katex-mathml'): m.decompose()                 # keep KaTeX's visible half only
+        item = {'id': h['id'], 'text': c.get_text(' ', strip=True), 'html': str(c).strip(), 'level': lvl, 'children': []}
+        while stack and stack[-1]['level'] >= lvl: stack.pop()
+        (stack[-1]['children'] if stack else toc).append(item)
+        stack.append(item)
+    return toc
+
+def katex_dir() -> Path:
+    "KaTeX (npm package), fetched once into the user cache with `npm pack`."
+    if os.environ.get('BNREG_KATEX_DIR'): return Path(os.environ['BNREG_KATEX_DIR'])
+    cache = Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'bnreg_nb' / f'katex-{KATEX_VERSION}'
+    pkg = cache / 'package'
+    if (pkg / 'dist' / 'katex.min.css').exists(): return pkg
+    if not shutil.which('npm'):
+        raise SiteError('math needs KaTeX from npm, and npm is not installed: `apt-get install -y npm` (or Node.js), '
+                        'or set BNREG_KATEX_DIR to an unpacked `katex` npm package')
+    say(f'fetching KaTeX {KATEX_VERSION} from npm into {cache}')
+    cache.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(['npm', 'pack', '--silent', f'katex@{KATEX_VERSION}', '--pack-destination', str(cache)],
+                       capture_output=True, text=True, cwd=cache)
+    tgz = cache / f'katex-{KATEX_VERSION}.tgz'
+    if r.returncode or not tgz.exists(): raise SiteError(f'npm pack katex@{KATEX_VERSION} failed:\n{r.stderr}')
+    with tarfile.open(tgz) as t:
+        try: t.extractall(cache, filter='data')
+        except TypeError: t.extractall(cache)                               # Python < 3.10.12
+    tgz.unlink()
+    return pkg
+
+_KATEX_JS = r"""
+const katex = require(process.env.KATEX_JS);
+let buf = '';
+process.stdin.on('data', d => buf += d);
+process.stdin.on('end', () => {
+  const out = JSON.parse(buf).map(([tex, display]) => {
+    try { return [katex.renderToString(tex, {displayMode: display, throwOnError: true}), null]; }
+    catch (e) { return [katex.renderToString(tex, {displayMode: display, throwOnError: false}), String(e.message)]; }
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+def typeset_math(soups:dict, kdir:Path) -> int:
+    "Replace every `span.math` of every page by KaTeX's HTML (one Node.js run for the whole site)."
+    spans = [(page, s) for page, soup in soups.items() for s in soup.select('span.math')]
+    if not spans: return 0
+    node = shutil.which('node') or shutil.which('nodejs')
+    if not node: raise SiteError('math is typeset with KaTeX on Node.js, which is not installed: `apt-get install -y nodejs`')
+    items = sorted({(s.get_text(), 'display' in s['class']) for _, s in spans})
+    r = subprocess.run([node, '-e', _KATEX_JS], input=json.dumps(items), capture_output=True, text=True,
+                       env={**os.environ, 'KATEX_JS': str(kdir / 'dist' / 'katex.js')})
+    if r.returncode: raise SiteError(f'KaTeX failed:\n{r.stderr}')
+    done = dict(zip(items, json.loads(r.stdout)))
+    for page, s in spans:
+        out, err = done[(s.get_text(), 'display' in s['class'])]
+        if err: warn(f'{page}: KaTeX cannot typeset {s.get_text()!r}: {err}')
+        s.clear()
+        s.append(BeautifulSoup(out, 'html.parser'))
+    return len(spans)
+
+def fix_links(soup, page:Path, src_dir:Path, nbs:Path, out:Path, pagemap:dict, doc_url:str) -> None:
+    "Links as Quarto resolves them: notebooks to their pages, the hosted site to relative links, local files copied."
+    for tag, attr in (('a', 'href'), ('img', 'src'), ('source', 'src'), ('video', 'src')):
+        for el in soup.find_all(tag, attrs={attr: True}):
+            url = el[attr]
+            if doc_url and url.startswith(doc_url):                        # nbdev's links into the API, made local
+                rest = url[len(doc_url):]
+                path, _, frag = rest.partition('#')
+                url = os.path.relpath(path or 'index.html', page.parent) + (f'#{frag}' if frag else '')
+                el[attr] = url
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or url.startswith(('#', 'data:', 'mailto:')) or not parts.path: continue
+            target = (src_dir / unquote(parts.path)).resolve()
+            try: rel_src = target.relative_to(nbs.resolve())
+            except ValueError: continue
+            frag = f'#{parts.fragment}' if parts.fragment else ''
+            if rel_src in pagemap:                                          # a link to another notebook/page
+                el[attr] = os.path.relpath(pagemap[rel_src], page.parent) + frag
+            elif target.is_file():                                          # a data file, an image: copy it
+                dest = out / rel_src
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if not dest.exists() or dest.stat().st_mtime < target.stat().st_mtime: shutil.copy2(target, dest)
+            elif not (out / rel_src).exists() and rel_src.suffix not in ('.html',):
+                warn(f'{page}: link to {rel_src}, which is not in {nbs.name}/ (broken link)')
+
+def pygments_css() -> str:
+    return HtmlFormatter(style='friendly').get_style_defs('.sourceCode')
+
+# ---------------------------------------------------------------------------------------------------- the site
+def nav_tree(contents, pagemap:dict, titles:dict, page:Path, nbs:Path) -> list[dict]:
+    "The sidebar for `page`: sections of links relative to it."
+    res = []
+    for o in contents or []:
+        if isinstance(o, str): o = {'href': o}
+        if 'section' in o:
+            res.append({'section': o['section'], 'href': _nav_href(o.get('href'), pagemap, page),
+                        'items': nav_tree(o.get('contents'), pagemap, titles, page, nbs)})
+        elif 'href' in o:
+            rel = Path(o['href'])
+            href = _nav_href(o['href'], pagemap, page)
+            text = inline_markdown(str(o['text'])) if o.get('text') else titles.get(rel) or html.escape(rel.stem)
+            res.append({'text': text, 'href': href,
+                        'active': pagemap.get(rel) == page})
+        elif 'contents' in o: res += nav_tree(o['contents'], pagemap, titles, page, nbs)
+    return res
+
+def _nav_href(h, pagemap, page):
+    if not h: return None
+    if re.match(r'\w+:', h): return h
+    return os.path.relpath(pagemap.get(Path(h), Path(h)), page.parent)
+
+def _flat(nav):
+    for o in nav:
+        if 'items' in o: yield from _flat(o['items'])
+        else: yield o
+
+def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
+    "Build the site of the notebooks in `nbs` (default: nbs/) into `out` (default: doc_path of pyproject.toml, _docs/)."
+    t0 = time.time()
+    os.chdir(ROOT)
+    from nbdev.config import get_config
+    import jinja2
+    cfg = get_config()
+    nbs, out = Path(nbs or cfg.nbs_path).resolve(), Path(out or cfg.doc_path).resolve()
+    pages = find_pages(nbs)
+    if not pages: raise SiteError(f'no notebooks in {nbs}')
+
+    missing, unlisted = check_sidebar(nbs, pages)
+    if missing:
+        raise SiteError(f'nbs/sidebar.yml lists {", ".join(missing)}, which do(es) not exist in nbs/: '
+                        f'create the notebook, or run `python tools/build_site.py --sync-sidebar`')
+    for p in unlisted: warn(f'{p} is not in nbs/sidebar.yml, so no menu links to it: run `python tools/build_site.py --sync-sidebar`')
+    if not cfg.custom_sidebar:
+        warn('pyproject.toml [tool.nbdev] lacks `custom_sidebar = true`: nbdev-docs will overwrite nbs/sidebar.yml with a flat list')
+
+    # 1. nbdev's processing
+    filt = make_filter(exact)
+    processed, rerun = {}, {}
+    t1 = time.time()
+    errors = []
+    for rel in pages:
+        if rel.suffix != '.ipynb': continue
+        try:
+            with warnings.catch_warnings():                                 # reported below, in one line
+                warnings.filterwarnings('ignore', 'Found cells containing imports and other code')
+                warnings.simplefilter('ignore', FutureWarning)                  # from the libraries the notebooks import
+                nb = process(nbs / rel, filt)
+        except Exception as e:
+            errors.append(f'nbdev could not process {rel}: {e}' if isinstance(e, SiteError) else
+                          f'nbdev could not process {rel}: {type(e).__name__}: {e}')
+            continue
+        processed[rel] = nb
+        if getattr(nb, 'rerun_cells_', None): rerun[str(rel)] = len(nb.rerun_cells_)
+    if errors: raise SiteError('\n'.join(errors))
+    say(f'nbdev processed {len(processed)} notebooks in {time.time() - t1:.1f} s')
+    if rerun:
+        say('cells that mix imports with other code, which nbdev-docs runs again (from the repository root) and this '
+            'build shows with their saved outputs: ' + ', '.join(f'{k} ({v})' for k, v in rerun.items()))
+
+    # 2. pages
+    pagemap = {rel: rel.with_name(processed[rel].frontmatter_.get('output-file', html_name(rel).name)) if rel in processed
+               else html_name(rel) for rel in pages}
+    if out.exists(): shutil.rmtree(out)
+    out.mkdir(parents=True)
+    contents, titles, descs, soups, heads = {}, {}, {}, {}, {}
+    for rel in pages:
+        page = pagemap[rel]
+        if rel in processed:
+            r = PageRenderer(processed[rel], page, out)
+            body = r.render(); fm = r.fm
+        else:
+            txt = (nbs / rel).read_text()
+            m = re.match(r'^---\s*\n(.*?)\n---\s*\n', txt, re.S)
+            fm = yaml.safe_load(m.group(1)) if m else {}
+            txt = txt[m.end():] if m else txt
+            if rel.suffix == '.qmd': warn(f'{rel}: .qmd code chunks are shown, not run, by the offline build')
+            body = markdown(txt)
+        titles[rel] = str(fm.get('title') or rel.stem)
+        descs[rel] = fm.get('description') or ''
+        heads[rel] = (BeautifulSoup(inline_markdown(titles[rel]), 'html.parser'),
+                      BeautifulSoup(inline_markdown(str(descs[rel])) if descs[rel] else '', 'html.parser'))
+        soups[f'{rel} (title)'], soups[f'{rel} (description)'] = heads[rel]
+        soup = BeautifulSoup(body, 'html.parser')
+        fix_links(soup, page, (nbs / rel).parent, nbs, out, pagemap, (cfg.doc_url or '').rstrip('/') + '/' if cfg.doc_url else '')
+        lint(soup, rel)
+        assign_ids(soup)                                                    # from the TeX of any math, as pandoc
+        soups[page] = soup
+        contents[rel] = soup
+    nmath = typeset_math(soups, katex_dir()) if any(s.select_one('span.math') for s in soups.values()) else 0
+
+    # 3. the site around the pages
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(SITE), autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    tmpl = env.get_template('page.html')
+    sidebar = read_sidebar(nbs)
+    title_html = {rel: str(heads[rel][0]) for rel in pages}                 # typeset, for the sidebar
+    libs = out / 'site_libs'
+    (libs / 'bnreg').mkdir(parents=True)
+    shutil.copy2(SITE / 'site.css', libs / 'bnreg' / 'site.css')
+    (libs / 'bnreg' / 'pygments.css').write_text(pygments_css())
+    if (nbs / 'styles.css').exists(): shutil.copy2(nbs / 'styles.css', out / 'styles.css')
+    if nmath:
+        kd = katex_dir() / 'dist'
+        shutil.copytree(kd / 'fonts', libs / 'katex' / 'fonts')
+        shutil.copy2(kd / 'katex.min.css', libs / 'katex' / 'katex.min.css')
+    site = {'title': cfg.title, 'description': cfg.description, 'repo': cfg.git_url, 'branch': cfg.branch,
+            'katex': nmath > 0, 'katex_version': KATEX_VERSION, 'styles': (nbs / 'styles.css').exists()}
+    manifest = []
+    for rel in pages:
+        page = pagemap[rel]
+        soup = contents[rel]
+        title_soup, desc_soup = heads[rel]
+        toc = build_toc(soup)
+        nav = nav_tree(sidebar, pagemap, title_html, page, nbs)
+        flat = [o for o in _flat(nav)]
+        here = next((k for k, o in enumerate(flat) if o.get('active')), None)
+        prev_ = flat[here - 1] if here not in (None, 0) else None
+        next_ = flat[here + 1] if here is not None and here + 1 < len(flat) else None
+        root = os.path.relpath('.', page.parent)
+        src_url = f'{cfg.git_url}/blob/{cfg.branch}/{nbs.relative_to(ROOT)}/{rel}' if cfg.git_url and nbs.is_relative_to(ROOT) else None
+        t = BeautifulSoup(str(title_soup), 'html.parser')
+        for m in t.select('.katex-mathml'): m.decompose()                 # for <title>: KaTeX's visible half
+        title_text = ' '.join(t.get_text(' ').split())
+        html_ = tmpl.render(site=site, title=str(title_soup), title_text=title_text, description=str(desc_soup),
+                            content=str(soup), toc=toc, nav=nav, prev=prev_, next=next_, root=root,
+                            source=str(rel), source_url=src_url, is_index=(page == Path('index.html')))
+        (out / page).parent.mkdir(parents=True, exist_ok=True)
+        (out / page).write_text(html_)
+        manifest.append({'source': str(rel), 'page': str(page), 'title': titles[rel],
+                         'headings': len(soup.find_all(re.compile(r'^h[1-6]$'))), 'toc': sum(1 for _ in _toc_flat(toc))})
+    (out / '.nojekyll').touch()
+    (out / 'site.json').write_text(json.dumps({'pages': manifest, 'math': nmath, 'unlisted': unlisted,
+                                               'built_in_s': round(time.time() - t0, 1)}, indent=1))
+    say(f'{len(pages)} pages, {nmath} formulas, into {out} in {time.time() - t0:.1f} s')
+    return {'pages': manifest, 'out': out}
+
+def _toc_flat(toc):
+    for o in toc:
+        yield o; yield from _toc_flat(o['children'])
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--out', help='output folder (default: doc_path from pyproject.toml, _docs)')
+    ap.add_argument('--exact', action='store_true', help="use nbdev's exec_show_docs unchanged (re-runs exported and import cells, as nbdev-docs)")
+    ap.add_argument('--nbs', help=argparse.SUPPRESS)                       # another notebook folder (tests)
+    ap.add_argument('--sync-sidebar', action='store_true', help='rewrite nbs/sidebar.yml from SIDEBAR_PLAN for the notebooks that exist, then build')
+    a = ap.parse_args(argv)
+    os.chdir(ROOT)
+    try:
+        if a.sync_sidebar:
+            from nbdev.config import get_config
+            nbs = Path(a.nbs or get_config().nbs_path)
+            sync_sidebar(nbs, find_pages(nbs))
+        build(Path(a.out) if a.out else None, exact=a.exact, nbs=a.nbs)
+    except SiteError as e:
+        print(f'[site] ERROR: {e}', file=sys.stderr); sys.exit(1)
+
+if __name__ == '__main__': main()
