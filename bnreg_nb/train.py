@@ -405,7 +405,7 @@ class RunLog(Callback):
         "Add the block norms of `NormDiagnostics` (--block-norms) and any other metric a callback put in the Recorder."
         if self.diag_cb is not None:
             for r in self.diag_cb.rows:
-                if r['epoch'] == self.epoch and r['quantity'].startswith('block:'): row[f"{r['split']}_{r['quantity']}"] = r['value']
+                if r['epoch'] == self.epoch and r['quantity'].startswith('block_rms:'): row[f"{r['split']}_{r['quantity']}"] = r['value']
         rec = getattr(self.learn, 'recorder', None)
         if rec is None or not hasattr(rec, 'log'): return
         for name, v in zip(rec.metric_names[1:], list(rec.log)[1:]):
