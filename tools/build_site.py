@@ -40,9 +40,9 @@ TOC_DEPTH = 3                                        # Quarto's default
 # notebooks in nbs/reproductions/ go to "Reproductions". A notebook that is in no section is reported.
 # An entry is a pattern for the notebook's path without suffix, or (pattern, text shown in the sidebar).
 SIDEBAR_PLAN = {
-    'Start here':    [('index', 'Overview'), '08_docs'],
-    'Mechanisms':    ['01_models', '02_fixup', '03_penalties', '04_noise', '07_diagnostics'],
-    'Training':      ['05_data', '06_train'],
+    'Start here':    [('index', 'Overview'), '12_docs'],
+    'Mechanisms':    ['02_models', '03_fixup', '04_penalties', '05_noise', '06_diagnostics'],
+    'Training':      ['07_data', '10_train'],
     'Reproductions': ['reproductions/*'],
     'API':           ['00_core'],
 }

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = {'index.html': 'landing', '02_fixup.ipynb': 'fixup', '01_demo.ipynb': 'demo'}  # pages to photograph
+SHOTS = {'index.html': 'landing', '03_fixup.ipynb': 'fixup', '01_demo.ipynb': 'demo'}  # pages to photograph
 QUICKSTART = 'bash bootstrap.sh'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
