@@ -44,7 +44,7 @@ if [ "$(cat .venv/.bnreg-stamp 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" > .venv/.bnreg-stamp
 fi
 
-have_fmnist() { .venv/bin/python -c 'from bnreg_nb.data import find_fashion_mnist; find_fashion_mnist(download=False)' >/dev/null 2>&1; }
+have_fmnist() { .venv/bin/python -c 'from bnreg_nb.data import find_idx; find_idx("fashion-mnist", download=False)' >/dev/null 2>&1; }
 if ! have_fmnist; then
   if [ -z "${BNREG_NO_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && sudo="sudo -n"; }
@@ -56,7 +56,7 @@ if ! have_fmnist; then
   fi
   if ! have_fmnist; then
     say "downloading Fashion-MNIST with torchvision"
-    .venv/bin/python -c 'from bnreg_nb.data import find_fashion_mnist; print(find_fashion_mnist())' >&2 \
+    .venv/bin/python -c 'from bnreg_nb.data import find_idx; print(find_idx("fashion-mnist"))' >&2 \
       || say "Fashion-MNIST is not available: see the message above for the ways to get it"
   fi
 fi

