@@ -6,53 +6,15 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/models.html.md"""
 
 # %% ../nbs/02_models.ipynb #60f7f013
 from __future__ import annotations
-import re, inspect, functools
-from typing import Callable
+import re, functools
 import torch
 from torch import nn
 import torch.nn.functional as F
+from .norms import NORMS, norm_layer, list_norms, timm_norm_act
 
 # %% auto #0
-__all__ = ['INITS', 'register_norm', 'list_norms', 'norm_layer', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ResNet', 'ShortcutA',
-           'CifarResNet', 'WideBasic', 'WideResNet', 'NormAct2d', 'list_archs', 'create_model']
-
-# %% ../nbs/02_models.ipynb #cd162a6c
-_NORMS: dict[str, Callable|None] = {}
-
-def register_norm(name:str, factory:Callable|None=None):
-    "Register `factory(num_features, **options)` as the normalization called `name` (usable as a decorator)."
-    if factory is None: return functools.partial(register_norm, name)
-    _NORMS[name] = factory
-    return factory
-
-_NORMS['none'] = None   # no normalization module at all
-
-@register_norm('batch')
-def _batch_norm(num_features:int): return nn.BatchNorm2d(num_features)
-
-def list_norms() -> list[str]:
-    "The valid values of `norm=`."
-    _load_norm_plugins()
-    return sorted(_NORMS)
-
-def _load_norm_plugins():
-    # the noise controls live in their own module (one module per mechanism) and register themselves on import
-    try: import bnreg_nb.noise  # noqa: F401
-    except ImportError: pass
-
-def norm_layer(norm:str='batch', # a name from `list_norms()`
-               **options):        # options of that normalization, e.g. `ghost_bs=32`
-    "A function `num_features -> nn.Module` for `norm`, or `None` for no normalization."
-    if norm not in _NORMS: _load_norm_plugins()
-    if norm not in _NORMS: raise ValueError(f"Unknown norm {norm!r}; valid: {', '.join(sorted(_NORMS))}")
-    f = _NORMS[norm]
-    if f is None:
-        if options: raise ValueError(f"norm='none' takes no options, got {sorted(options)}")
-        return None
-    ok = set(inspect.signature(f).parameters) - {'num_features'}
-    bad = set(options) - ok
-    if bad: raise ValueError(f"norm={norm!r} takes options {sorted(ok) or 'none'}, not {sorted(bad)}")
-    return functools.partial(f, **options) if options else f
+__all__ = ['RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic',
+           'WideResNet', 'list_archs', 'create_model']
 
 # %% ../nbs/02_models.ipynb #fb252b6c
 def _norm_or_none(norm, c): return norm(c) if norm is not None else None
@@ -66,35 +28,24 @@ def conv_norm(ci:int, co:int, ks:int=3, stride:int=1, norm=None, bias:bool|None=
 def _apply(m, x): return x if m is None else m(x)
 
 # %% ../nbs/02_models.ipynb #66c7ad9b
-class _FixupSlots:
-    "Mixin: create identity placeholders for Fixup's scalar biases and multiplier."
-    fixup_slots: tuple = ()
-    def _make_slots(self):
-        for s in self.fixup_slots: setattr(self, s, nn.Identity())
-
-class BasicBlock(nn.Module, _FixupSlots):
+class BasicBlock(nn.Module):
     "ResNet basic block (two 3x3 convs), torchvision's layout."
-    expansion, n_branch_layers = 1, 2
-    fixup_slots = ('bias1a', 'bias1b', 'bias2a', 'bias2b', 'scale')
+    expansion = 1
     def __init__(self, ci, planes, stride=1, downsample=None, norm=None, conv_bias=None):
         super().__init__()
         self.conv1, self.bn1 = conv_norm(ci, planes, 3, stride, norm, conv_bias)
         self.relu = nn.ReLU(inplace=True)
         self.conv2, self.bn2 = conv_norm(planes, planes, 3, 1, norm, conv_bias)
         self.downsample, self.stride = downsample, stride
-        self._make_slots()
     def branch_convs(self): return [self.conv1, self.conv2]
     def forward(self, x):
-        xb = self.bias1a(x)
-        out = self.relu(self.bias1b(_apply(self.bn1, self.conv1(xb))))
-        out = self.bias2b(self.scale(_apply(self.bn2, self.conv2(self.bias2a(out)))))
-        idt = x if self.downsample is None else self.downsample(xb)
-        return self.relu(out + idt)
+        out = self.relu(_apply(self.bn1, self.conv1(x)))
+        out = _apply(self.bn2, self.conv2(out))
+        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
 
-class Bottleneck(nn.Module, _FixupSlots):
+class Bottleneck(nn.Module):
     "ResNet bottleneck block (1x1, 3x3, 1x1 convs; stride on the 3x3 as in torchvision v1.5)."
-    expansion, n_branch_layers = 4, 3
-    fixup_slots = ('bias1a', 'bias1b', 'bias2a', 'bias2b', 'bias3a', 'bias3b', 'scale')
+    expansion = 4
     def __init__(self, ci, planes, stride=1, downsample=None, norm=None, conv_bias=None):
         super().__init__()
         co = planes * self.expansion
@@ -103,22 +54,18 @@ class Bottleneck(nn.Module, _FixupSlots):
         self.conv3, self.bn3 = conv_norm(planes, co, 1, 1, norm, conv_bias)
         self.relu = nn.ReLU(inplace=True)
         self.downsample, self.stride = downsample, stride
-        self._make_slots()
     def branch_convs(self): return [self.conv1, self.conv2, self.conv3]
     def forward(self, x):
-        xb = self.bias1a(x)
-        out = self.relu(self.bias1b(_apply(self.bn1, self.conv1(xb))))
-        out = self.relu(self.bias2b(_apply(self.bn2, self.conv2(self.bias2a(out)))))
-        out = self.bias3b(self.scale(_apply(self.bn3, self.conv3(self.bias3a(out)))))
-        idt = x if self.downsample is None else self.downsample(xb)
-        return self.relu(out + idt)
+        out = self.relu(_apply(self.bn1, self.conv1(x)))
+        out = self.relu(_apply(self.bn2, self.conv2(out)))
+        out = _apply(self.bn3, self.conv3(out))
+        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
 
 # %% ../nbs/02_models.ipynb #ef566291
 def _seq_or_conv(conv, bn): return conv if bn is None else nn.Sequential(conv, bn)
 
-class ResNet(nn.Module, _FixupSlots):
+class ResNet(nn.Module):
     "ImageNet ResNet (He et al. 2016), torchvision-compatible names; `norm` is a factory from `norm_layer`."
-    fixup_slots = ('bias1', 'bias2')
     def __init__(self, block, layers, num_classes=1000, norm=None, conv_bias=None, dropout=0.0, in_chans=3):
         super().__init__()
         self.ci = 64
@@ -133,7 +80,6 @@ class ResNet(nn.Module, _FixupSlots):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(512 * block.expansion, num_classes)
-        self._make_slots()
         _he_init(self)
 
     def _layer(self, block, planes, n, stride, norm, conv_bias):
@@ -146,9 +92,9 @@ class ResNet(nn.Module, _FixupSlots):
 
     def get_classifier(self) -> nn.Linear: return self.fc
     def forward_features(self, x):
-        x = self.maxpool(self.relu(self.bias1(_apply(self.bn1, self.conv1(x)))))
+        x = self.maxpool(self.relu(_apply(self.bn1, self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
-    def forward_head(self, x): return self.fc(self.bias2(self.drop(torch.flatten(self.avgpool(x), 1))))
+    def forward_head(self, x): return self.fc(self.drop(torch.flatten(self.avgpool(x), 1)))
     def forward(self, x): return self.forward_head(self.forward_features(x))
 
 def _he_init(model):
@@ -170,9 +116,8 @@ class ShortcutA(nn.Module):
         x = x[:, :, ::self.stride, ::self.stride]
         return F.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
 
-class CifarResNet(nn.Module, _FixupSlots):
+class CifarResNet(nn.Module):
     "ResNet-(6n+2) for 32x32 images: 3x3 stem, widths 16-32-64 (times `width`), option-A shortcuts."
-    fixup_slots = ('bias1', 'bias2')
     def __init__(self, depth=20, num_classes=10, norm=None, conv_bias=None, dropout=0.0, in_chans=3, width=1):
         super().__init__()
         if (depth - 2) % 6: raise ValueError(f"CIFAR ResNet depth must be 6n+2, got {depth}")
@@ -191,40 +136,33 @@ class CifarResNet(nn.Module, _FixupSlots):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(ci, num_classes)
-        self._make_slots()
         _he_init(self)
     def get_classifier(self) -> nn.Linear: return self.fc
     def forward_features(self, x):
-        x = self.relu(self.bias1(_apply(self.bn1, self.conv1(x))))
+        x = self.relu(_apply(self.bn1, self.conv1(x)))
         return self.layer3(self.layer2(self.layer1(x)))
-    def forward_head(self, x): return self.fc(self.bias2(self.drop(torch.flatten(self.avgpool(x), 1))))
+    def forward_head(self, x): return self.fc(self.drop(torch.flatten(self.avgpool(x), 1)))
     def forward(self, x): return self.forward_head(self.forward_features(x))
 
 # %% ../nbs/02_models.ipynb #da9a3aa4
-class WideBasic(nn.Module, _FixupSlots):
+class WideBasic(nn.Module):
     "Pre-activation wide basic block."
-    n_branch_layers = 2
-    fixup_slots = ('bias1a', 'bias1b', 'bias2a', 'bias2b', 'scale')
     def __init__(self, ci, co, stride=1, norm=None, conv_bias=None):
         super().__init__()
         self.bn1 = _norm_or_none(norm, ci)
         self.conv1, self.bn2 = conv_norm(ci, co, 3, stride, norm, conv_bias)
         self.conv2 = nn.Conv2d(co, co, 3, padding=1, bias=norm is None if conv_bias is None else conv_bias)
-        self.relu = nn.ReLU(inplace=True)
+        self.act1, self.act2 = nn.ReLU(), nn.ReLU()
         self.shortcut = None
         if stride != 1 or ci != co: self.shortcut = nn.Conv2d(ci, co, 1, stride=stride, bias=norm is None if conv_bias is None else conv_bias)
-        self._make_slots()
     def branch_convs(self): return [self.conv1, self.conv2]
     def forward(self, x):
-        o = F.relu(self.bias1a(_apply(self.bn1, x)))
-        y = self.conv1(self.bias1b(o))
-        y = self.conv2(self.bias2a(F.relu(_apply(self.bn2, y))))
-        y = self.bias2b(self.scale(y))
-        return y + (x if self.shortcut is None else self.shortcut(self.bias1b(o)))
+        o = self.act1(_apply(self.bn1, x))
+        y = self.conv2(self.act2(_apply(self.bn2, self.conv1(o))))
+        return y + (x if self.shortcut is None else self.shortcut(o))
 
-class WideResNet(nn.Module, _FixupSlots):
+class WideResNet(nn.Module):
     "WRN-`depth`-`widen` for 32x32 images."
-    fixup_slots = ('bias1', 'bias2')
     def __init__(self, depth=28, widen=10, num_classes=10, norm=None, conv_bias=None, dropout=0.0, in_chans=3):
         super().__init__()
         if (depth - 4) % 6: raise ValueError(f"WRN depth must be 6n+4, got {depth}")
@@ -241,38 +179,19 @@ class WideResNet(nn.Module, _FixupSlots):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(ci, num_classes)
-        self._make_slots()
         _he_init(self)
     def get_classifier(self) -> nn.Linear: return self.fc
     def forward_features(self, x):
         x = self.layer3(self.layer2(self.layer1(self.conv1(x))))
-        return self.relu(self.bias1(_apply(self.bn1, x)))
-    def forward_head(self, x): return self.fc(self.bias2(self.drop(torch.flatten(self.avgpool(x), 1))))
+        return self.relu(_apply(self.bn1, x))
+    def forward_head(self, x): return self.fc(self.drop(torch.flatten(self.avgpool(x), 1)))
     def forward(self, x): return self.forward_head(self.forward_features(x))
 
 # %% ../nbs/02_models.ipynb #32ef4b0a
-class NormAct2d(nn.Module):
-    "Normalization (or a per-channel bias when there is none) followed by an activation, with timm's norm-act signature."
-    def __init__(self, num_features, norm=None, act_layer=nn.SiLU, apply_act=True, inplace=True, drop_layer=None, **kwargs):
-        super().__init__()
-        self.norm = norm(num_features) if norm is not None else None
-        self.bias = nn.Parameter(torch.zeros(num_features)) if norm is None else None
-        self.drop = drop_layer() if drop_layer is not None else nn.Identity()
-        self.act = (act_layer(inplace=inplace) if 'inplace' in inspect.signature(act_layer).parameters else act_layer()) \
-                   if (apply_act and act_layer is not None) else nn.Identity()
-    def forward(self, x):
-        x = self.norm(x) if self.norm is not None else x + self.bias.view(1, -1, 1, 1).to(x.dtype)
-        return self.act(self.drop(x))
-
 def _efficientnet(variant, num_classes, norm, dropout, in_chans, **kw):
     import timm
-    extra = {} if norm is _NORMS['batch'] else {'norm_layer': functools.partial(_timm_norm_act, norm=norm)}
+    extra = {} if norm is NORMS['batch'] else {'norm_layer': functools.partial(timm_norm_act, norm=norm)}
     return timm.create_model(variant, num_classes=num_classes, drop_rate=dropout, in_chans=in_chans, **extra, **kw)
-
-def _timm_norm_act(num_features, norm=None, act_layer=nn.SiLU, **kwargs):
-    # a plain function: timm binds no activation to it, so EfficientNet's default (SiLU/swish) is used unless given
-    kwargs.pop('device', None); kwargs.pop('dtype', None)
-    return NormAct2d(num_features, norm=norm, act_layer=act_layer, **kwargs)
 
 # %% ../nbs/02_models.ipynb #ba3dcda8
 _RESNETS = {'resnet18': (BasicBlock, [2, 2, 2, 2]), 'resnet34': (BasicBlock, [3, 4, 6, 3]),
@@ -286,32 +205,22 @@ def list_archs() -> list[str]:
     "The named architectures (any `wrn_<depth>_<width>` with depth 6n+4 is valid too)."
     return list(_RESNETS) + list(_CIFAR_RESNETS) + ['wrn_16_4', 'wrn_28_10'] + _EFFNETS
 
-INITS = ('default', 'fixup')
+RESIDUAL_BLOCKS = (BasicBlock, Bottleneck, WideBasic)   # what Fixup rewrites and the block diagnostics watch
 
 def create_model(arch:str,               # a name from `list_archs()`, or `wrn_<depth>_<width>`
                  num_classes:int=1000,    # size of the classifier's output
                  norm:str='batch',        # normalization: a name from `list_norms()`
-                 init:str='default',      # 'default' (He, as torchvision) or 'fixup' (needs `norm='none'`)
                  dropout:float=0.0,       # Dropout rate on the penultimate features (the classifier's input)
                  in_chans:int=3,          # input channels
                  **norm_options) -> nn.Module: # options of `norm`, e.g. `ghost_bs=32`
-    "Build `arch` with normalization `norm` and initialization `init`; the model answers `get_classifier()`."
-    if init not in INITS: raise ValueError(f"Unknown init {init!r}; valid: {', '.join(INITS)}")
+    "Build `arch` with normalization `norm` (He initialization, as torchvision); the model answers `get_classifier()`."
     if not 0 <= dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     nl = norm_layer(norm, **norm_options)
-    if init == 'fixup' and nl is not None:
-        raise ValueError(f"init='fixup' replaces normalization: use norm='none' (got norm={norm!r})")
     kw = dict(num_classes=num_classes, norm=nl, dropout=dropout, in_chans=in_chans)
-    if init == 'fixup': kw['conv_bias'] = False   # Fixup's scalar biases take the place of conv biases
     if arch in _RESNETS: m = ResNet(*_RESNETS[arch], **kw)
     elif arch in _CIFAR_RESNETS: m = CifarResNet(_CIFAR_RESNETS[arch], **kw)
     elif (mt := _re_wrn.match(arch)): m = WideResNet(int(mt[1]), int(mt[2]), **kw)
-    elif arch in _EFFNETS:
-        if init == 'fixup': raise ValueError("init='fixup' is defined for ResNets and Wide-ResNets, not EfficientNets")
-        m = _efficientnet(arch, num_classes, nl, dropout, in_chans)
+    elif arch in _EFFNETS: m = _efficientnet(arch, num_classes, nl, dropout, in_chans)
     else: raise ValueError(f"Unknown arch {arch!r}; valid: {', '.join(list_archs())} (or wrn_<depth>_<width>)")
-    if init == 'fixup':
-        from bnreg_nb.fixup import fixup_
-        fixup_(m)
-    m.bnreg_config = dict(arch=arch, norm=norm, init=init, dropout=dropout, **norm_options)
+    m.bnreg_config = dict(arch=arch, norm=norm, dropout=dropout, **norm_options)
     return m
