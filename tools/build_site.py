@@ -40,11 +40,12 @@ TOC_DEPTH = 3                                        # Quarto's default
 # notebooks in nbs/reproductions/ go to "Reproductions". A notebook that is in no section is reported.
 # An entry is a pattern for the notebook's path without suffix, or (pattern, text shown in the sidebar).
 SIDEBAR_PLAN = {
-    'Start here':    [('index', 'Overview'), '12_docs'],
-    'Mechanisms':    ['02_models', '03_fixup', '04_penalties', '05_noise', '06_diagnostics'],
-    'Training':      ['07_data', '10_train'],
+    'Start here':    [('index', 'Overview')],
+    'Mechanisms':    ['01_norms', '02_models', '03_fixup', '04_penalties', '05_noise', '06_diagnostics'],
+    'Training':      ['07_data', '08_callbacks', '09_distributed', '10_train'],
+    'Experiments':   ['11_experiments'],
     'Reproductions': ['reproductions/*'],
-    'API':           ['00_core'],
+    'Development':   ['00_core', '12_docs'],
 }
 
 def say(*a): print('[site]', *a, file=sys.stderr, flush=True)
