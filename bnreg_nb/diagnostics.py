@@ -7,20 +7,39 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/diagnostics.html.md"""
 # %% ../nbs/06_diagnostics.ipynb #e2f78f20
 from __future__ import annotations
 import torch
-from torch import nn
+from torch import nn, Tensor
 import pandas as pd
+import timm.models.resnet, torchvision.models.resnet
 from fastai.callback.core import Callback
-from .penalties import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, batch_norms,
-                                find_classifier, unwrap_model)
+from fastai.callback.hook import Hook
+from .core import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms,
+                           find_classifier, unwrap_model)
+from .models import RESIDUAL_BLOCKS
 
 # %% auto #0
-__all__ = ['find_blocks', 'NormDiagnostics', 'plot_norms', 'plot_block_norms']
+__all__ = ['BLOCK_TYPES', 'representation_norms', 'find_blocks', 'NormDiagnostics', 'plot_norms', 'plot_block_norms']
+
+# %% ../nbs/06_diagnostics.ipynb #07b4fcc2
+@torch.no_grad()
+def representation_norms(model:nn.Module,                # any model with a final linear layer
+                         x:Tensor,                       # a batch of inputs
+                         layer:nn.Module|str|None=None,  # the classifier, or its dotted name; default: `find_classifier`'s
+                        ) -> dict:
+    "Mean over the batch of ||h|| (the classifier's input) and ||z|| (its output) for one forward pass in training mode."
+    was_training = model.training
+    with ClassifierHook(model, layer) as hk:
+        try: model.train()(x); h, z = hk.h, hk.z
+        finally: model.train(was_training)
+    return dict(embedding_norm=example_norms(h).mean().item(), logit_norm=example_norms(z).mean().item())
 
 # %% ../nbs/06_diagnostics.ipynb #9711ac85
+BLOCK_TYPES = (*RESIDUAL_BLOCKS, torchvision.models.resnet.BasicBlock, torchvision.models.resnet.Bottleneck,
+               timm.models.resnet.BasicBlock, timm.models.resnet.Bottleneck)
+
 def find_blocks(model:nn.Module) -> dict[str, nn.Module]:
     "Name -> module of the blocks whose output norms `NormDiagnostics(blocks=True)` records."
     m = unwrap_model(model)
-    named = {n: b for n, b in m.named_modules() if hasattr(b, 'branch_convs')}
+    named = {n: b for n, b in m.named_modules() if isinstance(b, BLOCK_TYPES)}
     if named: return named
     if isinstance(getattr(m, 'blocks', None), nn.Sequential): return {f'blocks.{i}': b for i, b in enumerate(m.blocks)}
     fc = find_classifier(m)
@@ -31,10 +50,12 @@ class NormDiagnostics(Callback):
     "Record per epoch the mean L2 norms of the embedding and the logits (and, with `blocks`, of block outputs) on train and valid batches."
     order = 0
     def __init__(self,
-                 blocks:bool|list=False, # also record block outputs: True for `find_blocks`, or a list of module names
-                 record:bool=True):      # add `train/valid_h_norm`, `train/valid_z_norm` to the recorder (progress table, CSV log)
-        self.blocks, self.record = blocks, record
-        self.rows, self.hook, self.block_handles, self._added = [], None, [], []
+                 blocks:bool|list=False,            # also record block outputs: True for `find_blocks`, or a list of module names
+                 record:bool=True,                  # add `train/valid_h_norm`, `train/valid_z_norm` to the recorder (progress table, CSV log)
+                 layer:nn.Module|str|None=None):    # the classifier, or its dotted name; default: `find_classifier`'s
+        self.blocks, self.record, self.layer = blocks, record, layer
+        self.rows, self.hook, self.block_hooks, self._added, self._metrics_of = [], None, [], [], None
+        self._block_last, self._fitting = {}, False
         self.means = {'train': EpochMeans(), 'valid': EpochMeans()}
 
     @property
@@ -44,46 +65,48 @@ class NormDiagnostics(Callback):
 
     def _split(self): return 'train' if self.learn.training else 'valid'
     def _block_hook(self, name):
-        def hook(m, i, o):
-            if self.hook is not None and self.hook.armed:
-                self.means[self._split()].add(0, **{f'block_rms:{name}': batch_norms(o).sum() / o[0].numel() ** 0.5})
-        return hook
+        def keep(m, i, o):   # the last forward of the batch wins (a callback may run extra forwards before it)
+            if self.hook is not None and self.hook.armed: self._block_last[name] = example_norms(o).sum() / o[0].numel() ** 0.5
+        return keep
 
     def before_fit(self):
-        self.remove_hooks()
-        self.rows, self.hook = [], ClassifierHook(self.learn.model)
+        self.remove_hooks()   # left over from a fit that an exception ended
+        self.hook, self._fitting = ClassifierHook(self.learn.model, self.layer), False
         if self.blocks:
-            mods = find_blocks(self.learn.model) if self.blocks is True else \
-                   {n: unwrap_model(self.learn.model).get_submodule(n) for n in self.blocks}
-            self.block_handles = [m.register_forward_hook(self._block_hook(n)) for n, m in mods.items()]
+            m = unwrap_model(self.learn.model)
+            mods = find_blocks(m) if self.blocks is True else {n: m.get_submodule(n) for n in self.blocks}
+            self.block_hooks = [Hook(b, self._block_hook(n)) for n, b in mods.items()]
         if self.record:
             v = lambda s, q: lambda: self.means[s].value(q)
             self._added = add_value_metrics(self.learn, {'train_h_norm': v('train', 'embedding_norm'), 'train_z_norm': v('train', 'logit_norm'),
                                                          'valid_h_norm': v('valid', 'embedding_norm'), 'valid_z_norm': v('valid', 'logit_norm')})
-    def before_train(self): self.means['train'].reset()
+            self._metrics_of = self.learn
+    def before_train(self):
+        if not self._fitting: self.rows, self._fitting = [], True   # the first epoch of a fit (not get_preds/validate)
+        self.means['train'].reset()
     def before_validate(self): self.means['valid'].reset()
     def before_batch(self): self.hook.armed = True
     def after_pred(self):
-        hk = self.hook
+        hk, blocks = self.hook, self._block_last
         if hk.h is not None:
-            self.means[self._split()].add(len(hk.h), embedding_norm=batch_norms(hk.h).sum(), logit_norm=batch_norms(hk.z).sum())
-        hk.armed = False; hk.clear()
+            self.means[self._split()].add(len(hk.h), embedding_norm=example_norms(hk.h).sum(), logit_norm=example_norms(hk.z).sum(),
+                                          **{f'block_rms:{n}': v for n, v in blocks.items()})
+        hk.armed = False; hk.clear(); self._block_last = {}
     def _log(self, split):
         m = self.means[split]
         self.rows += [dict(epoch=self.epoch, split=split, quantity=q, value=m.value(q)) for q in m.sums]
     def after_train(self): self._log('train')
-    def after_validate(self): self._log('valid')
-    def after_fit(self): self.remove_hooks()
+    def after_validate(self):
+        if self._fitting: self._log('valid')
+    def after_cancel_fit(self): self.remove_hooks()
+    def after_fit(self): self.remove_hooks(); self._fitting = False
 
     def remove_hooks(self):
-        "Remove the forward hooks and the metrics this callback added."
-        if getattr(self, 'hook', None) is not None: self.hook.remove()
-        for h in getattr(self, 'block_handles', []): h.remove()
-        remove_metrics(self.__dict__.get('learn'), getattr(self, '_added', []))
-        self.__dict__.update(hook=None, block_handles=[], _added=[])
-    def __setattr__(self, name, value):
-        if name == 'learn' and value is None: self.remove_hooks()   # leaving the Learner (also when fit raised)
-        super().__setattr__(name, value)
+        "Remove the forward hooks and the metrics this callback added (also after a fit that an exception ended)."
+        if self.hook is not None: self.hook.remove()
+        for h in self.block_hooks: h.remove()
+        remove_metrics(self._metrics_of, self._added)
+        self.hook, self.block_hooks, self._added, self._metrics_of, self._block_last = None, [], [], None, {}
 
 # %% ../nbs/06_diagnostics.ipynb #1ec7a147
 def plot_norms(df:pd.DataFrame,                                  # tidy norms (`NormDiagnostics.df`, optionally with more columns)

@@ -6,21 +6,15 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/penalties.html.md"""
 
 # %% ../nbs/04_penalties.ipynb #1c14c54d
 from __future__ import annotations
-import time, json, weakref
-from pathlib import Path
 import torch
 from torch import nn, Tensor
-import torch.nn.functional as F
 from fastai.callback.core import Callback
 from fastai.callback.training import GradientAccumulation
-from fastai.learner import ValueMetric
+from .core import ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms
 
 # %% auto #0
-__all__ = ['PENALTIES', 'embedding_penalty', 'functional_l2', 'dropout_penalty', 'unwrap_model', 'find_classifier',
-           'ClassifierHook', 'EpochMeans', 'add_value_metrics', 'remove_metrics', 'batch_norms', 'ClassifierPenalty',
-           'EmbeddingPenalty', 'FunctionalL2', 'DropoutPenalty', 'make_penalty', 'run_variants', 'train_variant',
-           'penalty_runs', 'StepTimer', 'overhead_variants', 'callback_overhead', 'callback_compute_ms',
-           'overhead_summary', 'overhead_main']
+__all__ = ['PENALTIES', 'embedding_penalty', 'functional_l2', 'dropout_penalty', 'ClassifierPenalty', 'EmbeddingPenalty',
+           'FunctionalL2', 'DropoutPenalty', 'make_penalty']
 
 # %% ../nbs/04_penalties.ipynb #3a81bb63
 def embedding_penalty(h:Tensor,   # classifier input (the penultimate embedding), `(B, D)`
@@ -46,83 +40,16 @@ def dropout_penalty(h:Tensor,      # classifier input, `(B, D)`
     var = s @ W.pow(2) - (s @ W).pow(2)        # (B, D): w_j^T (diag(s) - s s^T) w_j for every j
     return p / (2 * (1 - p)) * (h.pow(2) * var).sum(1).mean()
 
-# %% ../nbs/04_penalties.ipynb #15fa739d
-def unwrap_model(model:nn.Module) -> nn.Module:
-    "The model inside DDP / DataParallel / accelerate / torch.compile wrappers: the first one answering `get_classifier()`."
-    m = model
-    while not hasattr(m, 'get_classifier'):
-        inner = getattr(m, 'module', None)
-        if not isinstance(inner, nn.Module): inner = getattr(m, '_orig_mod', None)
-        if not isinstance(inner, nn.Module):
-            raise AttributeError(f"{type(model).__name__} has no get_classifier() (and wraps no model that has): give the model a "
-                                 "get_classifier() method returning its final nn.Linear, as create_model's and timm's models do")
-        m = inner
-    return m
-
-def find_classifier(model:nn.Module) -> nn.Module:
-    "The final layer of `model` (unwrapped), from its `get_classifier()`."
-    fc = unwrap_model(model).get_classifier()
-    if not isinstance(fc, nn.Module) or not isinstance(getattr(fc, 'weight', None), Tensor):
-        raise TypeError(f"get_classifier() returned {type(fc).__name__}; the penalties need the final nn.Linear "
-                        "(a model built with num_classes=0 has no classifier)")
-    return fc
-
-class ClassifierHook:
-    "Forward hook on `model`'s classifier keeping its input `h` and output `z` while `armed`."
-    def __init__(self, model:nn.Module):
-        self.fc, self.h, self.z, self.armed = find_classifier(model), None, None, False
-        ref, handle = weakref.ref(self), []   # the module must not keep this object (and its tensors) alive
-        def hook(m, inp, out):
-            me = ref()
-            if me is None: handle[0].remove()  # the owner is gone: remove the hook
-            elif me.armed: me.h, me.z = inp[0], out
-        self.handle = self.fc.register_forward_hook(hook)
-        handle.append(self.handle)
-    def clear(self): self.h = self.z = None
-    def remove(self):
-        "Remove the hook and drop the stored tensors."
-        self.handle.remove(); self.clear(); self.armed = False
-    def __enter__(self): self.armed = True; return self
-    def __exit__(self, *args): self.remove()
-
-# %% ../nbs/04_penalties.ipynb #8c31c2e1
-class EpochMeans:
-    "Batch-size-weighted means over an epoch, accumulated as tensors (one host sync per epoch, when read)."
-    def __init__(self): self.reset()
-    def reset(self): self.sums, self.n = {}, 0
-    @torch.no_grad()
-    def add(self, n:int, **sums:Tensor):
-        "Add `n` examples whose quantities sum to `sums` (tensors summed over the batch)."
-        for k, v in sums.items(): self.sums[k] = self.sums.get(k, 0) + v.detach().float()
-        self.n += n
-    def value(self, k:str) -> float|None:
-        "The mean of quantity `k` over the examples added since the last reset (None if none)."
-        return (self.sums[k] / self.n).item() if self.n and k in self.sums else None
-
-def add_value_metrics(learn, funcs:dict) -> list:
-    "Append a fastai `ValueMetric(func, name)` per `name: func` to `learn.metrics`, skipping names already there; returns those added."
-    have = {m.name for m in learn.metrics}
-    added = [ValueMetric(f, n) for n, f in funcs.items() if n not in have]
-    if added: learn.metrics = list(learn.metrics) + added
-    return added
-
-def remove_metrics(learn, metrics:list):
-    "Take `metrics` (added by `add_value_metrics`) out of `learn.metrics`."
-    if learn is None or not metrics: return
-    learn.metrics = [m for m in learn.metrics if not any(m is x for x in metrics)]
-
-def batch_norms(t:Tensor) -> Tensor:
-    "Per-example L2 norms of `t` (flattened after the batch dimension), in fp32."
-    return torch.linalg.vector_norm(t.detach().float().flatten(1), dim=1)
-
 # %% ../nbs/04_penalties.ipynb #09afdec1
 class ClassifierPenalty(Callback):
     "Base class: adds `penalty(h, z, classifier)` (h, z: the classifier's input and output) to the training loss."
     order, run_valid = GradientAccumulation.order - 1, False
     key = 'classifier'
-    def __init__(self, coef:float): # penalty weight (>= 0)
+    def __init__(self, coef:float,                   # penalty weight (>= 0)
+                 layer:nn.Module|str|None=None):     # the classifier, or its dotted name; default: `find_classifier`'s
         if not coef >= 0: raise ValueError(f"{type(self).__name__}: coef must be >= 0, got {coef}")
-        self.coef, self.hook, self.last_penalty, self.stats, self._added = float(coef), None, None, EpochMeans(), []
+        self.coef, self.layer, self.last_penalty, self.stats = float(coef), layer, None, EpochMeans()
+        self.hook, self._added, self._metrics_of = None, [], None
 
     def penalty(self, h:Tensor, z:Tensor, fc:nn.Module) -> Tensor: raise NotImplementedError
     @property
@@ -130,37 +57,37 @@ class ClassifierPenalty(Callback):
     def __repr__(self): return f'{type(self).__name__}({self.coef:g})'
 
     def before_fit(self):
-        self.remove_hooks()   # left over from a fit that ended in an exception
-        self.hook = ClassifierHook(self.learn.model)
+        self.remove_hooks()   # left over from a fit that an exception ended
+        self.hook = ClassifierHook(self.learn.model, self.layer)
         v = self.stats.value
         self._added = add_value_metrics(self.learn, {self.metric_name: lambda: v('penalty'),
                                                      'train_h_norm': lambda: v('h_norm'), 'train_z_norm': lambda: v('z_norm')})
+        self._metrics_of = self.learn
     def before_train(self): self.stats.reset()
     def before_batch(self): self.hook.armed = True
+    def after_pred(self): self.hook.armed = False
     def after_loss(self):
         hk = self.hook
         h, z = hk.h, hk.z
-        hk.armed = False; hk.clear()
+        hk.clear()
         if h is None: return   # the classifier did not run in this batch
         with torch.autocast(h.device.type, enabled=False): pen = self.penalty(h, z, hk.fc)
         self.learn.loss_grad = self.learn.loss_grad + pen
         self.learn.loss = self.learn.loss + pen.detach()
         self.last_penalty = pen.detach()
-        self.stats.add(len(h), penalty=pen * len(h), h_norm=batch_norms(h).sum(), z_norm=batch_norms(z).sum())
+        self.stats.add(len(h), penalty=pen * len(h), h_norm=example_norms(h).sum(), z_norm=example_norms(z).sum())
+    def after_cancel_fit(self): self.remove_hooks()
     def after_fit(self): self.remove_hooks()
 
     def remove_hooks(self):
-        "Remove the forward hook and the metrics this callback added."
-        if getattr(self, 'hook', None) is not None: self.hook.remove()
-        remove_metrics(self.__dict__.get('learn'), getattr(self, '_added', []))
-        self.__dict__.update(hook=None, _added=[])
-    def __setattr__(self, name, value):
-        if name == 'learn' and value is None: self.remove_hooks()   # leaving the Learner (also when fit raised)
-        super().__setattr__(name, value)
+        "Remove the forward hook and the metrics this callback added (also after a fit that an exception ended)."
+        if self.hook is not None: self.hook.remove()
+        remove_metrics(self._metrics_of, self._added)
+        self.hook, self._added, self._metrics_of = None, [], None
 
 # %% ../nbs/04_penalties.ipynb #a8e1f175
 class EmbeddingPenalty(ClassifierPenalty):
-    "Add `coef` * mean over the batch of ||h||^2 to the training loss, h the input of `get_classifier()` (the embedding)."
+    "Add `coef` * mean over the batch of ||h||^2 to the training loss, h the input of the classifier (the embedding)."
     key = 'embedding'
     def penalty(self, h, z, fc): return embedding_penalty(h, self.coef)
 
@@ -172,9 +99,10 @@ class FunctionalL2(ClassifierPenalty):
 class DropoutPenalty(ClassifierPenalty):
     "Add the second-order equivalent of Dropout(`p`) on the embedding of a softmax classifier to the training loss."
     key = 'dropout'
-    def __init__(self, p:float): # the Dropout rate it stands for, in [0, 1)
+    def __init__(self, p:float,                      # the Dropout rate it stands for, in [0, 1)
+                 layer:nn.Module|str|None=None):     # the classifier, or its dotted name; default: `find_classifier`'s
         if not 0 <= p < 1: raise ValueError(f"DropoutPenalty: p must be in [0, 1), got {p}")
-        super().__init__(p)
+        super().__init__(p, layer)
     @property
     def p(self) -> float: return self.coef
     def penalty(self, h, z, fc): return dropout_penalty(h, z, fc.weight, self.coef)
@@ -183,224 +111,10 @@ PENALTIES = {'embedding': EmbeddingPenalty, 'functional': FunctionalL2, 'dropout
 
 def make_penalty(name:str,   # 'none', 'embedding', 'functional' or 'dropout'
                  coef:float, # penalty weight (>= 0); for 'dropout', the rate p in [0, 1)
+                 layer:nn.Module|str|None=None, # the classifier, or its dotted name; default: `find_classifier`'s
                 ) -> ClassifierPenalty|None:
-    "The penalty callback called `name` with weight `coef`, or None for 'none' (the factory the training CLI uses)."
+    "The penalty callback called `name` with weight `coef`, or None for 'none' (the factory the training command uses)."
     valid = ['none', *PENALTIES]
     if name not in valid: raise ValueError(f"Unknown penalty {name!r}; valid: {', '.join(valid)}")
     if not coef >= 0: raise ValueError(f"Penalty coef must be >= 0, got {coef} (penalty {name!r}; valid penalties: {', '.join(valid)})")
-    return None if name == 'none' else PENALTIES[name](coef)
-
-# %% ../nbs/04_penalties.ipynb #535df646
-def run_variants(emb_coef:float=1e-2, fun_coef:float=1e-2, drop_p:float=0.5) -> dict:
-    "The variants of `penalty_runs`: name -> (norm, init, penalty, coef)."
-    return {'Fixup': ('none', 'fixup', 'none', 0.),
-            'Fixup + embedding penalty': ('none', 'fixup', 'embedding', emb_coef),
-            'Fixup + functional L2': ('none', 'fixup', 'functional', fun_coef),
-            'Fixup + Dropout penalty': ('none', 'fixup', 'dropout', drop_p),
-            'BatchNorm': ('batch', 'default', 'none', 0.)}
-
-def train_variant(norm:str, init:str, penalty:str, coef:float, arch:str='resnet20', n_train:int=6000, n_valid:int=1000,
-                  epochs:int=5, bs:int=128, lr:float=0.2, wd:float=5e-4, clip:float|None=0.5, seed:int=0, blocks:bool=True,
-                  progress:bool=False):
-    "Train one variant on Fashion-MNIST; returns the `Learner` and its `NormDiagnostics`."
-    import numpy as np
-    from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.optimizer import SGD
-    from fastai.metrics import accuracy
-    from fastai.torch_core import set_seed
-    from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
-    from fastai.callback.training import GradientClip
-    from functools import partial
-    from bnreg_nb.models import create_model
-    from bnreg_nb.fixup import fixup_splitter
-    from bnreg_nb.data import fmnist_dls
-    from bnreg_nb.diagnostics import NormDiagnostics
-    set_seed(seed)   # the subset, the shuffling (fastai's DataLoader draws from Python's RNG) and the weights
-    dls = fmnist_dls(bs=bs, n_train=n_train, n_valid=n_valid, seed=seed)
-    model = create_model(arch, num_classes=10, in_chans=1, norm=norm, init=init)
-    diag, pen = NormDiagnostics(blocks=blocks), make_penalty(penalty, coef)
-    kw = dict(splitter=fixup_splitter) if init == 'fixup' else {}
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), metrics=accuracy,
-                    cbs=[diag] + ([pen] if pen else []) + ([GradientClip(clip)] if clip else []), **kw)
-    lr_max = np.array([lr, lr / 10]) if init == 'fixup' else lr   # Fixup's scalars: 10x smaller learning rate
-    if progress: learn.fit_one_cycle(epochs, lr_max=lr_max, wd=wd)
-    else:
-        with learn.no_bar(): learn.fit_one_cycle(epochs, lr_max=lr_max, wd=wd)
-    return learn, diag
-
-def penalty_runs(out:str='nbs/results/penalties', # output folder
-                 arch:str='resnet20', n_train:int=6000, n_valid:int=1000, epochs:int=5, bs:int=128,
-                 lr:float=0.2, wd:float=5e-4, clip:float=0.5, seed:int=0,
-                 emb_coef:float=1e-2, fun_coef:float=1e-2, drop_p:float=0.5,
-                 variants:str|None=None, # comma-separated subset of the variant names (default: all)
-                 threads:int|None=None): # torch CPU threads (1 is fastest on a CPU shared with other jobs)
-    "Train Fixup with/without each penalty and BatchNorm on Fashion-MNIST; write metrics.csv, norms.csv, run.json to `out`."
-    import sys, pandas as pd
-    from bnreg_nb.fixup import run_record
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    if threads: torch.set_num_threads(threads)
-    allv = run_variants(emb_coef, fun_coef, drop_p)
-    names = [v.strip() for v in variants.split(',')] if variants else list(allv)
-    bad = [n for n in names if n not in allv]
-    if bad: raise ValueError(f"Unknown variants {bad}; valid: {list(allv)}")
-    params = dict(arch=arch, n_train=n_train, n_valid=n_valid, epochs=epochs, bs=bs, lr=lr, wd=wd, clip=clip or None, seed=seed)
-    metrics, norms, times = [], [], {}
-    for name in names:
-        norm, init, penalty, coef = allv[name]
-        t0 = time.time()
-        learn, diag = train_variant(norm, init, penalty, coef, **params)
-        times[name] = round(time.time() - t0, 1)
-        cols = [c for c in learn.recorder.metric_names[1:] if c != 'time']
-        for ep, vals in enumerate(learn.recorder.values):
-            metrics.append(dict(variant=name, penalty=penalty, coef=coef, epoch=ep, **dict(zip(cols, vals))))
-        norms.append(diag.df.assign(variant=name))
-        pd.DataFrame(metrics).to_csv(out / 'metrics.csv', index=False)
-        pd.concat(norms).to_csv(out / 'norms.csv', index=False)
-        print(f"{name}: {times[name]} s, final accuracy {metrics[-1]['accuracy']:.4f}", flush=True)
-    import shlex
-    cmd = 'python -m bnreg_nb.penalties runs ' + shlex.join(sys.argv[2:]) if sys.argv[0].endswith('penalties.py') else None
-    rec = run_record(**params, emb_coef=emb_coef, fun_coef=fun_coef, drop_p=drop_p, variants={n: allv[n] for n in names},
-                     seconds_per_run=times, schedule='fit_one_cycle(lr_max=lr), SGD momentum 0.9 (fastai), Fixup scalars at lr/10, '
-                     'gradients clipped to norm `clip` (GradientClip), weight decay `wd` (decoupled)',
-                     data=f'Fashion-MNIST: {n_train} training images, {n_valid} test images (fixed subsets, seed {seed}), padded to 32x32')
-    if cmd: rec['command'] = cmd
-    (out / 'run.json').write_text(json.dumps(rec, indent=2))
-    return pd.DataFrame(metrics), pd.concat(norms)
-
-# %% ../nbs/04_penalties.ipynb #7dba0b50
-class StepTimer(Callback):
-    "Record the time between consecutive training `before_batch` events (one full training step each)."
-    order, run_valid = -100, False
-    def __init__(self): self.times, self._t = [], None
-    def before_train(self): self._t = None
-    def before_batch(self):
-        t = time.perf_counter()
-        if self._t is not None: self.times.append(t - self._t)
-        self._t = t
-
-def overhead_variants() -> dict:
-    "Name -> function returning the callbacks of that variant."
-    from bnreg_nb.diagnostics import NormDiagnostics
-    return {'none': lambda: [], 'none (again)': lambda: [],
-            'EmbeddingPenalty': lambda: [EmbeddingPenalty(1e-3)], 'FunctionalL2': lambda: [FunctionalL2(1e-3)],
-            'DropoutPenalty': lambda: [DropoutPenalty(0.1)], 'NormDiagnostics': lambda: [NormDiagnostics()],
-            'NormDiagnostics(blocks=True)': lambda: [NormDiagnostics(blocks=True)]}
-
-def callback_overhead(arch:str='resnet20', bs:int=128, size:int=32, steps:int=8, rounds:int=8, seed:int=0,
-                      norm:str='none', init:str='fixup') -> 'pd.DataFrame':
-    "Per-step times (seconds) of `arch` on fixed random `bs`x3x`size`x`size` batches with each callback; long format."
-    import pandas as pd
-    from functools import partial
-    from fastai.learner import Learner
-    from fastai.data.core import DataLoaders
-    from fastai.data.load import DataLoader
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.optimizer import SGD
-    from torch.utils.data import TensorDataset
-    from bnreg_nb.models import create_model
-    g = torch.Generator().manual_seed(seed)
-    ds = TensorDataset(torch.randn(bs * (steps + 1), 3, size, size, generator=g), torch.randint(0, 10, (bs * (steps + 1),), generator=g))
-    learners = {}
-    for name, cbs in overhead_variants().items():
-        torch.manual_seed(seed)
-        dls = DataLoaders(DataLoader(ds, bs=bs, shuffle=False, drop_last=True), DataLoader(TensorDataset(ds[:bs][0], ds[:bs][1]), bs=bs))
-        timer = StepTimer()
-        learners[name] = (Learner(dls, create_model(arch, num_classes=10, norm=norm, init=init), loss_func=CrossEntropyLossFlat(),
-                                  opt_func=partial(SGD, mom=0.9), lr=0.01, cbs=[timer] + cbs()), timer)
-    rows = []
-    for r in range(rounds + 1):              # round 0 warms up (allocator, caches) and is not kept
-        for name, (learn, timer) in learners.items():
-            timer.times = []
-            with learn.no_bar(), learn.no_logging(): learn.fit(1)
-            if r: rows += [dict(variant=name, round=r, step=i, seconds=t) for i, t in enumerate(timer.times)]
-    return pd.DataFrame(rows)
-
-def callback_compute_ms(arch:str='resnet20', bs:int=128, size:int=32, reps:int=100, seed:int=0,
-                        norm:str='none', init:str='fixup') -> dict:
-    "Milliseconds per step of the arithmetic each callback adds (penalty, its backward, the norms), timed alone on a real batch's tensors."
-    from bnreg_nb.models import create_model
-    from bnreg_nb.diagnostics import find_blocks
-    torch.manual_seed(seed)
-    model = create_model(arch, num_classes=10, norm=norm, init=init)
-    outs = {}
-    hs = [b.register_forward_hook(lambda m, i, o, n=n: outs.__setitem__(n, o.detach())) for n, b in find_blocks(model).items()]
-    with ClassifierHook(model) as hk:
-        model(torch.randn(bs, 3, size, size, generator=torch.Generator().manual_seed(seed)))
-        h, z = hk.h.detach(), hk.z.detach()
-    for x in hs: x.remove()
-    fc, stats = find_classifier(model), EpochMeans()
-    def timed(f):
-        for _ in range(5): f()
-        t = time.perf_counter()
-        for _ in range(reps): f()
-        return (time.perf_counter() - t) / reps * 1000
-    def penalty_step(cb):
-        hh, zz = h.clone().requires_grad_(), z.clone().requires_grad_()
-        pen = cb.penalty(hh, zz, fc); pen.backward()
-        stats.add(len(hh), penalty=pen.detach() * len(hh), h_norm=batch_norms(hh).sum(), z_norm=batch_norms(zz).sum())
-    def norms_step(blocks):
-        stats.add(len(h), embedding_norm=batch_norms(h).sum(), logit_norm=batch_norms(z).sum())
-        if blocks: stats.add(0, **{n: batch_norms(o).sum() / o[0].numel() ** 0.5 for n, o in outs.items()})
-    res = {name: timed(lambda cb=cb: penalty_step(cb)) for name, cb in
-           [('EmbeddingPenalty', EmbeddingPenalty(1e-3)), ('FunctionalL2', FunctionalL2(1e-3)), ('DropoutPenalty', DropoutPenalty(0.1))]}
-    res['NormDiagnostics'] = timed(lambda: norms_step(False))
-    res['NormDiagnostics(blocks=True)'] = timed(lambda: norms_step(True))
-    fc.zero_grad()
-    return res
-
-def overhead_summary(times:'pd.DataFrame', compute:dict|None=None) -> 'pd.DataFrame':
-    "Median step time per variant, its spread, the overhead against 'none', and (if given) the callback's own compute time."
-    s = times.groupby('variant', sort=False).seconds
-    df = s.median().to_frame('median_ms') * 1000
-    df['q25_ms'], df['q75_ms'], df['n_steps'] = s.quantile(0.25) * 1000, s.quantile(0.75) * 1000, s.size()
-    df['overhead_%'] = (df.median_ms / df.loc['none', 'median_ms'] - 1) * 100
-    if compute:
-        df['compute_ms'] = [compute.get(v, 0.) for v in df.index]
-        df['compute_%'] = df.compute_ms / df.loc['none', 'median_ms'] * 100
-    return df.round(3)
-
-def overhead_main(out:str='nbs/results/penalties', arch:str='resnet20', bs:int=128, size:int=32, steps:int=8, rounds:int=8, seed:int=0,
-                  threads:int|None=None): # torch CPU threads (default: torch's)
-    "Measure the per-step overhead of each callback on this machine; write overhead.csv (step times) and overhead.json."
-    import sys, shlex
-    from bnreg_nb.fixup import run_record
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    if threads: torch.set_num_threads(threads)
-    t0 = time.time()
-    load0 = _loadavg()
-    times = callback_overhead(arch, bs, size, steps, rounds, seed)
-    times.to_csv(out / 'overhead.csv', index=False)
-    compute = callback_compute_ms(arch, bs, size, seed=seed)
-    summ = overhead_summary(times, compute)
-    rec = run_record(arch=arch, bs=bs, size=size, steps=steps, rounds=rounds, seed=seed, model="create_model(arch, norm='none', init='fixup')",
-                     seconds=round(time.time() - t0, 1), load_average_before=load0, load_average_after=_loadavg(),
-                     compute_ms=compute, summary=summ.reset_index().to_dict('records'))
-    if sys.argv[0].endswith('penalties.py'): rec['command'] = 'python -m bnreg_nb.penalties overhead ' + shlex.join(sys.argv[2:])
-    (out / 'overhead.json').write_text(json.dumps(rec, indent=2))
-    print(summ.to_string())
-    return summ
-
-def _loadavg():
-    try: import os; return os.getloadavg()
-    except (OSError, AttributeError): return None
-
-# %% ../nbs/04_penalties.ipynb #1b63832f
-from fastcore.imports import in_ipython
-if __name__ == '__main__' and not in_ipython():
-    import argparse
-    p = argparse.ArgumentParser(description='bnreg_nb.penalties experiments')
-    sub = p.add_subparsers(dest='cmd', required=True)
-    r = sub.add_parser('runs', help=penalty_runs.__doc__)
-    r.add_argument('--out', default='nbs/results/penalties')
-    for k, v in dict(arch='resnet20', n_train=6000, n_valid=1000, epochs=5, bs=128, lr=0.2, wd=5e-4, clip=0.5, seed=0,
-                     emb_coef=1e-2, fun_coef=1e-2, drop_p=0.5, threads=0).items():
-        r.add_argument('--' + k.replace('_', '-'), dest=k, type=type(v), default=v)
-    r.add_argument('--variants', default=None, help='comma-separated subset of: ' + ', '.join(run_variants()))
-    o = sub.add_parser('overhead', help=overhead_main.__doc__)
-    o.add_argument('--out', default='nbs/results/penalties')
-    for k, v in dict(arch='resnet20', bs=128, size=32, steps=8, rounds=8, seed=0, threads=0).items():
-        o.add_argument('--' + k, type=type(v), default=v)
-    a = vars(p.parse_args()); cmd = a.pop('cmd')
-    from bnreg_nb import penalties as _lib   # the library's classes, not copies defined in __main__
-    _lib.penalty_runs(**a) if cmd == 'runs' else _lib.overhead_main(**a)
+    return None if name == 'none' else PENALTIES[name](coef, layer)
