@@ -6,37 +6,37 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #0a3f6562
 from __future__ import annotations
-import os, sys, re, json, math, time, random, signal, argparse, datetime, warnings, copy
+import os, sys, re, json, time, argparse, datetime, warnings
 from pathlib import Path
 from functools import partial
-import numpy as np
+from typing import Callable, NamedTuple
 import torch
 from torch import nn
-import torch.nn.functional as F
+from fastcore.basics import noop
 from fastcore.imports import in_ipython
-from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.progress import ProgressCallback
-from fastai.callback import progress as _fa_progress
-from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastai.callback.training import GradientClip
 from fastai.learner import Learner
 from fastai.optimizer import SGD, RMSProp
-from fastai.torch_core import trainable_params, num_distrib, rank_distrib
-from fastai.distributed import DistributedDL, DistributedTrainer
-from .models import create_model, list_archs, list_norms, INITS
-from . import data as bdata
+from fastai.torch_core import trainable_params, num_distrib, to_device
+from .core import run_record, unwrap_model
+from .norms import list_norms, sync_batchnorm
+from .models import create_model, list_archs
+from .fixup import fixup_, fixup_splitter
+from .penalties import make_penalty
+from .noise import RecomputeStats
+from .diagnostics import NormDiagnostics
+from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
+from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, CSV_COLUMNS,
+                                atomic_write, set_rng_states)
+from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
-__all__ = ['BASE', 'RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'RESUMABLE', 'CSV_COLUMNS', 'recipe_config', 'ConfigError',
-           'build_parser', 'resolve_config', 'check_config', 'lr_mult', 'BroadcastDL', 'AccelerateTrainer', 'Diverged',
-           'EpochSeed', 'LRSchedule', 'Precision', 'NanGuard', 'XLAMarkStep', 'RunLog', 'default_out', 'make_learner',
-           'process_state', 'run', 'main']
+__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'FLAGS', 'BASE', 'RESUMABLE', 'Flag', 'ConfigError',
+           'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs',
+           'fixed_batch', 'make_learner', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
-BASE = dict(arch='resnet20', norm='batch', init='default', penalty='none', coef=0.0, dropout=0.0, ghost_bs=None,
-            data=None, image_size=None, n_train=None, n_valid=None, epochs=3, bs=128, lr=0.1, mom=0.9, wd=5e-4,
-            warmup=0.0, schedule='cosine', opt='sgd', label_smoothing=0.0, precision='fp32', channels_last=False,
-            compile=False, workers=4, seed=0, out=None, sync_bn=False, strict_images=False, progress=True, block_norms=False)
-
 RECIPES = {
     'fmnist-quick': dict(
         _about="The embedded default: ResNet-20 + BatchNorm, 10,000 Fashion-MNIST training images, all 10,000 test "
@@ -61,76 +61,93 @@ RECIPES = {
 DEFAULT_RECIPE = 'fmnist-quick'
 NEEDS_DATA = ('paper-resnet50', 'paper-efficientnet')   # ImageNet recipes: --data must be given
 
+
+# %% ../nbs/10_train.ipynb #97697687
+class Flag(NamedTuple):
+    "One flag of the training command."
+    type: Callable          # parses the flag's text (bool: --x / --no-x)
+    default: object         # its value in `BASE` (None for the two flags that are not configuration keys)
+    help: str
+    choices: tuple|None = None
+
+def _every(s:str) -> int|str:
+    "`--recompute-every`: a number of training steps, or 'epoch'."
+    return s if s == 'epoch' else int(s)
+
+INITS = ('default', 'fixup')
+
+FLAGS = dict(
+    arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
+    norm=Flag(str, 'batch', "normalization: batch, none, ghost (Ghost BatchNorm, needs --ghost-bs), frozen (noise-free BatchNorm)"),
+    init=Flag(str, 'default', "initialization: default (He) or fixup (needs --norm none)"),
+    penalty=Flag(str, 'none', "additive penalty: none, embedding (coef*mean||h||^2), functional (coef*mean||z||^2), dropout (second-order dropout penalty, --coef is the rate p)",
+                 ('none', 'embedding', 'functional', 'dropout')),
+    coef=Flag(float, 0.0, "penalty coefficient (for --penalty dropout: the dropout rate p in (0, 1))"),
+    dropout=Flag(float, 0.0, "Dropout rate on the penultimate features (the classifier's input)"),
+    ghost_bs=Flag(int, None, "Ghost BatchNorm's virtual batch size (samples per normalization group)"),
+    frozen_warmup=Flag(int, None, "--norm frozen: training steps with batch statistics before the statistics freeze (default of the layer: 100)"),
+    recompute_every=Flag(_every, None, "--norm frozen: recompute the frozen statistics every N training steps, or 'epoch', on a fixed batch of 256 training images"),
+    data=Flag(str, None, "dataset: fashion-mnist, mnist, cifar10, svhn (optionally name:/folder), synthetic, or a folder with train/<class>/ and val/<class>/"),
+    image_size=Flag(int, None, "training crop size (image folders and synthetic; small datasets are 32)"),
+    n_train=Flag(int, None, "use a fixed random subset of this many training images"),
+    n_valid=Flag(int, None, "use a fixed random subset of this many validation images"),
+    epochs=Flag(int, 3, "number of epochs"),
+    bs=Flag(int, 128, "batch size per device (process)"),
+    lr=Flag(float, 0.1, "peak learning rate for a global batch of 256 images; scaled linearly by the global batch (bs x processes)"),
+    mom=Flag(float, 0.9, "momentum (SGD) / first moment (RMSProp)"),
+    wd=Flag(float, 5e-4, "weight decay (L2, on all parameters)"),
+    warmup=Flag(float, 0.0, "linear warm-up length in epochs (fractions allowed)"),
+    schedule=Flag(str, 'cosine', "learning-rate schedule after warm-up: cosine, step (x0.1 at 1/3, 2/3 and 8/9 of training), onecycle (fastai's, own warm-up)",
+                  ('cosine', 'step', 'onecycle')),
+    opt=Flag(str, 'sgd', "optimizer: sgd or rmsprop", ('sgd', 'rmsprop')),
+    label_smoothing=Flag(float, 0.0, "label smoothing of the cross-entropy"),
+    clip=Flag(float, None, "clip the gradients' global L2 norm to this value (fastai's GradientClip; default: no clipping)"),
+    precision=Flag(str, 'fp32', "fp32, bf16 (autocast) or fp16 (autocast + loss scaling; GPU only)", ('fp32', 'bf16', 'fp16')),
+    channels_last=Flag(bool, False, "use channels-last memory format (faster convolutions on GPUs with tensor cores)"),
+    compile=Flag(bool, False, "torch.compile the model"),
+    workers=Flag(int, 4, "image decoding worker processes per device (image folders)"),
+    threads=Flag(int, None, "torch CPU threads per process (default: torch's choice, the number of cores)"),
+    seed=Flag(int, 0, "random seed (weights, data order, augmentation)"),
+    out=Flag(str, None, "output folder (default: runs/<time>-<arch>-<variant>)"),
+    sync_bn=Flag(bool, False, "synchronize BatchNorm statistics across processes (SyncBatchNorm); off by default because it changes BatchNorm's noise"),
+    strict_images=Flag(bool, False, "stop at the first unreadable image (default: skip it, count it in summary.json, list it in bad_images.txt)"),
+    progress=Flag(bool, True, "show progress bars (main process only)"),
+    block_norms=Flag(bool, False, "also record the mean output norm of every residual block (train and validation) in metrics.csv"),
+    # not configuration keys: they say where the configuration comes from
+    recipe=Flag(str, None, "named preset: " + ', '.join(RECIPES) + f" (default: {DEFAULT_RECIPE})", tuple(RECIPES)),
+    resume=Flag(str, None, "continue the run in this folder from its last checkpoint (flags may change only --epochs, --lr, --wd, --warmup, --schedule, --workers, --threads, --strict-images, --progress)"),
+)
+BASE = {k: f.default for k, f in FLAGS.items() if k not in ('recipe', 'resume')}
+
+# %% ../nbs/10_train.ipynb #b0a1d2e3
+class ConfigError(ValueError):
+    "A configuration that cannot run; the message names the fix."
+
 def recipe_config(name:str=DEFAULT_RECIPE) -> dict:
     "BASE updated with recipe `name` (notes removed)."
     if name not in RECIPES: raise ConfigError(f"Unknown recipe {name!r}; valid: {', '.join(RECIPES)}")
     return {**BASE, **{k: v for k, v in RECIPES[name].items() if not k.startswith('_')}, 'recipe': name}
 
-class ConfigError(ValueError):
-    "A configuration that cannot run; the message names the fix."
-
-# %% ../nbs/10_train.ipynb #97697687
-_HELP = dict(
-    arch="architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8",
-    norm="normalization: batch, none, ghost (Ghost BatchNorm, needs --ghost-bs), frozen (noise-free BatchNorm)",
-    init="initialization: default (He) or fixup (needs --norm none)",
-    penalty="additive penalty: none, embedding (coef*mean||h||^2), functional (coef*mean||z||^2), dropout (second-order dropout penalty, --coef is the rate p)",
-    coef="penalty coefficient (for --penalty dropout: the dropout rate p in (0, 1))",
-    dropout="Dropout rate on the penultimate features (the classifier's input)",
-    ghost_bs="Ghost BatchNorm's virtual batch size (samples per normalization group)",
-    data="dataset: fashion-mnist, mnist, cifar10, svhn (optionally name:/folder), synthetic, or a folder with train/<class>/ and val/<class>/",
-    image_size="training crop size (image folders and synthetic; small datasets are 32)",
-    n_train="use a fixed random subset of this many training images",
-    n_valid="use a fixed random subset of this many validation images",
-    epochs="number of epochs", bs="batch size per device (process)",
-    lr="peak learning rate for a global batch of 256 images; scaled linearly by the global batch (bs x processes)",
-    mom="momentum (SGD) / first moment (RMSProp)", wd="weight decay (L2, on all parameters)",
-    warmup="linear warm-up length in epochs (fractions allowed)",
-    schedule="learning-rate schedule after warm-up: cosine, step (x0.1 at 1/3, 2/3 and 8/9 of training), onecycle (fastai's, own warm-up)",
-    opt="optimizer: sgd or rmsprop", label_smoothing="label smoothing of the cross-entropy",
-    precision="fp32, bf16 (autocast) or fp16 (autocast + loss scaling; GPU only)",
-    channels_last="use channels-last memory format (faster convolutions on GPUs with tensor cores)",
-    compile="torch.compile the model", workers="image decoding worker processes per device (image folders)",
-    seed="random seed (weights, data order, augmentation)",
-    out="output folder (default: runs/<time>-<arch>-<variant>)",
-    resume="continue the run in this folder from its last checkpoint (flags may change only --epochs, --lr, --wd, --warmup, --schedule, --workers, --strict-images, --progress)",
-    sync_bn="synchronize BatchNorm statistics across processes (SyncBatchNorm); off by default because it changes BatchNorm's noise",
-    recipe="named preset: " + ', '.join(RECIPES) + f" (default: {DEFAULT_RECIPE})",
-    strict_images="stop at the first unreadable image (default: skip it, count it in summary.json, list it in bad_images.txt)",
-    progress="show progress bars (main process only)",
-    block_norms="also record the mean output norm of every residual block (train and validation) in metrics.csv (NormDiagnostics)")
-
-_CHOICES = dict(penalty=['none', 'embedding', 'functional', 'dropout'], schedule=['cosine', 'step', 'onecycle'],
-                precision=['fp32', 'bf16', 'fp16'], opt=['sgd', 'rmsprop'], recipe=list(RECIPES))
-_TYPES = dict(coef=float, dropout=float, ghost_bs=int, image_size=int, n_train=int, n_valid=int, epochs=int, bs=int,
-              lr=float, mom=float, wd=float, warmup=float, label_smoothing=float, workers=int, seed=int)
-_BOOLS = ('channels_last', 'compile', 'sync_bn', 'strict_images', 'progress', 'block_norms')
-
 def build_parser() -> argparse.ArgumentParser:
-    "The argparse parser of `python -m bnreg_nb.train`."
+    "The argparse parser of `python -m bnreg_nb.train`, generated from `FLAGS`."
     d = recipe_config(DEFAULT_RECIPE)
     p = argparse.ArgumentParser(
         prog='python -m bnreg_nb.train',
         description="Train a model of bnreg_nb (Deconstructing the Regularization of BatchNorm). Run it as "
-                    "`python -m bnreg_nb.train` (one process) or `accelerate launch -m bnreg_nb.train` "
+                    "`python -m bnreg_nb.train` or `bnreg-train` (one process), or `accelerate launch -m bnreg_nb.train` "
                     "(several processes, GPUs, machines, TPU). Values come from BASE, then the recipe, then your flags.",
         epilog="recipes:\n" + '\n'.join(f"  {k}: {v['_about']}" for k, v in RECIPES.items()) +
                "\n\nexit codes: 0 done, 2 bad configuration or data, 3 the loss became NaN/infinite.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    for k in ['arch', 'norm', 'init', 'penalty', 'coef', 'dropout', 'ghost_bs', 'data', 'image_size', 'n_train', 'n_valid',
-              'epochs', 'bs', 'lr', 'mom', 'wd', 'warmup', 'schedule', 'opt', 'label_smoothing', 'precision',
-              'channels_last', 'compile', 'workers', 'seed', 'out', 'resume', 'sync_bn', 'recipe', 'strict_images', 'progress',
-              'block_norms']:
-        flag, dflt = '--' + k.replace('_', '-'), d.get(k)
-        if k == 'data': dflt = 'fashion-mnist'
-        h = _HELP[k] + ('' if k in ('recipe', 'resume', 'out') else f" (default: {dflt})")
-        if k in _BOOLS: p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=h)
-        else: p.add_argument(flag, default=None, type=_TYPES.get(k, str), choices=_CHOICES.get(k), help=h,
-                             metavar=None if k in _CHOICES else k.upper())
+    for k, f in FLAGS.items():
+        flag = '--' + k.replace('_', '-')
+        h = f.help + ('' if k in ('recipe', 'resume', 'out') else f" (default: {d.get(k)})")
+        if f.type is bool: p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=h)
+        else: p.add_argument(flag, default=None, type=f.type, choices=f.choices, help=h, metavar=None if f.choices else k.upper())
     return p
 
 # %% ../nbs/10_train.ipynb #64cf45e1
-RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'strict_images', 'progress')
+RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress')
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
 
 def resolve_config(args:argparse.Namespace|dict) -> dict:
@@ -182,6 +199,9 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
         if c[k] < 0: raise ConfigError(f"{flag(k)} cannot be negative, got {c[k]}")
     if c['dropout'] >= 1: raise ConfigError(f"--dropout is a rate in [0, 1), got {c['dropout']}")
     if not c['label_smoothing'] < 1: raise ConfigError(f"--label-smoothing must be below 1, got {c['label_smoothing']}")
+    if c['penalty'] not in FLAGS['penalty'].choices: raise ConfigError(f"Unknown --penalty {c['penalty']!r}; valid: {', '.join(FLAGS['penalty'].choices)}")
+    for k in ('schedule', 'opt', 'precision'):
+        if c[k] not in FLAGS[k].choices: raise ConfigError(f"Unknown {flag(k)} {c[k]!r}; valid: {', '.join(FLAGS[k].choices)}")
     if c['penalty'] == 'none' and c['coef'] > 0:
         raise ConfigError(f"--coef {c['coef']} has no effect with --penalty none: choose --penalty embedding, functional or dropout, or drop --coef.")
     if c['penalty'] != 'none' and c['coef'] == 0:
@@ -192,6 +212,17 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
         if not c['ghost_bs']: raise ConfigError("--norm ghost needs --ghost-bs (the virtual batch size, e.g. --ghost-bs 32).")
         if not 1 <= c['ghost_bs'] <= c['bs']: raise ConfigError(f"--ghost-bs must be between 1 and --bs ({c['bs']}), got {c['ghost_bs']}.")
     elif c['ghost_bs']: raise ConfigError(f"--ghost-bs only applies to --norm ghost (got --norm {c['norm']}): add --norm ghost or drop --ghost-bs.")
+    for k in ('frozen_warmup', 'recompute_every'):
+        if c[k] is not None and c['norm'] != 'frozen':
+            raise ConfigError(f"{flag(k)} only applies to --norm frozen (noise-free BatchNorm), got --norm {c['norm']}: add --norm frozen or drop {flag(k)}.")
+    if c['frozen_warmup'] is not None and (not isinstance(c['frozen_warmup'], int) or c['frozen_warmup'] < 0):
+        raise ConfigError(f"--frozen-warmup is a number of training steps (0 or more), got {c['frozen_warmup']!r}")
+    ev = c['recompute_every']
+    if ev is not None and ev != 'epoch' and (not isinstance(ev, int) or isinstance(ev, bool) or ev < 1):
+        raise ConfigError(f"--recompute-every takes a number of training steps (1 or more) or 'epoch', got {ev!r}")
+    if c['clip'] is not None and not c['clip'] > 0:
+        raise ConfigError(f"--clip is the largest gradient norm allowed, a positive number; got {c['clip']} (drop --clip for no clipping)")
+    if c['threads'] is not None and c['threads'] < 1: raise ConfigError(f"--threads must be at least 1, got {c['threads']}")
     if c['sync_bn'] and c['norm'] != 'batch':
         raise ConfigError(f"--sync-bn synchronizes BatchNorm statistics, but --norm is {c['norm']!r} (nothing to synchronize): drop --sync-bn.")
     if c['schedule'] == 'onecycle' and src.get('warmup') in ('flag', 'flag (resume)') and c['warmup'] > 0:
@@ -204,237 +235,6 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
         raise ConfigError(f"--n-train {c['n_train']} is smaller than one global batch ({c['bs']} x {world_size} processes): lower --bs or raise --n-train.")
     return cfg
 
-# %% ../nbs/10_train.ipynb #0d1153c8
-def lr_mult(step:int, n_iter:int, epochs:int, warmup:float=0.0, schedule:str='cosine') -> float:
-    "Learning-rate multiplier at global training `step` (0-based), with `n_iter` steps per epoch."
-    K, Kw = epochs * n_iter, round(warmup * n_iter)
-    if schedule == 'onecycle':
-        from fastai.callback.schedule import combined_cos
-        return float(combined_cos(0.25, 1 / 25, 1.0, 1e-5)(min(step / K, 1 - 1e-9)))
-    if step < Kw: return (step + 1) / Kw
-    if schedule == 'cosine': return 0.5 * (1 + math.cos(math.pi * (step - Kw) / max(K - Kw, 1)))
-    if schedule == 'step': return 0.1 ** sum(step >= round(m * epochs) * n_iter for m in (1 / 3, 2 / 3, 8 / 9))
-    raise ConfigError(f"Unknown schedule {schedule!r}; valid: cosine, step, onecycle")
-
-# %% ../nbs/10_train.ipynb #1e982a5c
-class BroadcastDL(DistributedDL):
-    "fastai's `DistributedDL`, broadcasting the shuffled indices on the process group's device (gloo/CPU, NCCL/GPU, XLA/TPU)."
-    def _broadcast(self, t, rank):
-        # fastai does `LongTensor(t).cuda()` here unconditionally, which breaks gloo (CPU) and XLA (TPU) runs
-        from accelerate import PartialState
-        from accelerate.utils import broadcast
-        t = torch.tensor(t, dtype=torch.long, device=PartialState().device)
-        return broadcast(t, from_process=rank).cpu().tolist()
-
-class AccelerateTrainer(DistributedTrainer):
-    "fastai's `DistributedTrainer` (DDP through Accelerate) with `BroadcastDL`; never converts BatchNorm (see `sync_batchnorm`)."
-    def __init__(self, **kwargs): super().__init__(sync_bn=False, **kwargs)
-    def _wrap_dl(self, dl):
-        if isinstance(dl, DistributedDL): return dl
-        return BroadcastDL(dl, device=getattr(dl, 'device', None))
-
-# %% ../nbs/10_train.ipynb #2880a96c
-class Diverged(RuntimeError):
-    "The loss became NaN or infinite."
-
-def _reduce(t:torch.Tensor, op:str='sum') -> torch.Tensor:
-    "Sum/max over processes (any backend, through Accelerate); identity in a single process."
-    if num_distrib() <= 1: return t
-    from accelerate import PartialState
-    from accelerate.utils import reduce
-    return reduce(t.to(PartialState().device), reduction=op)
-
-def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
-
-def _seed_for(seed, epoch, rank=0): return (seed * 1_000_003 + epoch * 10_007 + rank * 101) % 2**31
-
-class EpochSeed(Callback):
-    "Reseed every random generator at the start of each epoch from (seed, global epoch, rank)."
-    order = -20
-    def __init__(self, seed:int, start_epoch:int=0): self.seed, self.start_epoch = seed, start_epoch
-    def before_epoch(self):
-        e, r = self.start_epoch + self.epoch, rank_distrib()
-        s = _seed_for(self.seed, e, r)
-        torch.manual_seed(s); np.random.seed(s); random.seed(s)
-        _base_dl(self.dls.train).rng = random.Random(_seed_for(self.seed, e))   # same order on every process (rank 0's is used)
-
-class LRSchedule(Callback):
-    "Set each parameter group's learning rate to `base_lrs * lr_mult(global step)` before every training step."
-    order = -10
-    def __init__(self, base_lrs, epochs:int, warmup:float, schedule:str, start_epoch:int=0):
-        self.base_lrs, self.epochs, self.warmup, self.schedule, self.start_epoch = np.array(base_lrs), epochs, warmup, schedule, start_epoch
-    def before_batch(self):
-        if not self.training: return
-        step = (self.start_epoch + self.epoch) * self.n_iter + self.iter
-        self.lrs = self.base_lrs * lr_mult(step, self.n_iter, self.epochs, self.warmup, self.schedule)
-        self.opt.set_hyper('lr', list(self.lrs))
-
-class Precision(MixedPrecision):
-    "fastai's `MixedPrecision` with autocast and `GradScaler` on the model's device type (fastai's is CUDA-only)."
-    def __init__(self, amp_mode:str, device_type:str='cuda', scaler_state=None):
-        super().__init__(amp_mode); self.device_type, self.scaler_state = device_type, scaler_state
-    def before_fit(self):
-        dtype = torch.bfloat16 if self.amp_mode == AMPMode.BF16 else torch.float16
-        self.kwargs['enabled'] = dtype == torch.float16
-        from fastcore.foundation import L
-        self.autocast, self.scales = torch.autocast(self.device_type, dtype=dtype), L()
-        self.learn.scaler = torch.amp.GradScaler(self.device_type, **self.kwargs)
-        if self.scaler_state: self.learn.scaler.load_state_dict(self.scaler_state)
-
-class NanGuard(Callback):
-    "Raise `Diverged` (before the optimizer step) when the loss is NaN or infinite on any process."
-    order = 5   # before `Precision.before_step` (10), which may skip the step
-    def __init__(self, start_epoch:int=0): self.start_epoch = start_epoch
-    def before_step(self):
-        bad = torch.stack([~torch.isfinite(self.learn.loss_grad.detach()).all(), ~torch.isfinite(self.learn.loss.detach()).all()]).any()
-        if _reduce(bad.float().reshape(1), 'max').item() > 0:
-            e = self.start_epoch + self.epoch + 1
-            err = Diverged(f"the loss became {self.learn.loss.item()} at epoch {e}, step {self.iter + 1} of {self.n_iter}")
-            err.detail = err.args[0]   # fastai prefixes the callback's name to args; keep the plain message
-            raise err
-
-class XLAMarkStep(Callback):
-    "On a TPU (XLA device), cut the lazy graph after every optimizer step."
-    def after_step(self):
-        import torch_xla.core.xla_model as xm
-        xm.mark_step()
-
-# %% ../nbs/10_train.ipynb #884baf20
-CSV_COLUMNS = ['epoch', 'train_loss', 'penalty', 'valid_loss', 'top1', 'top5', 'embedding_norm', 'logit_norm',
-               'valid_embedding_norm', 'valid_logit_norm', 'lr', 'images_per_s', 'epoch_time_s']
-
-def _atomic_save(obj, path:Path):
-    tmp = Path(str(path) + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)
-
-def _atomic_write(text:str, path:Path):
-    tmp = Path(str(path) + '.tmp'); tmp.write_text(text); os.replace(tmp, path)
-
-def _rng_states() -> dict:
-    return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                numpy=np.random.get_state(), python=random.getstate())
-
-def _set_rng_states(s:dict):
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
-    if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
-def _fingerprint(model:nn.Module) -> torch.Tensor:
-    "Per-parameter (sum, sum of squares, index-weighted sum) in float64: equal on all processes iff weights agree (almost surely)."
-    rows = []
-    for p in model.parameters():
-        x = p.detach().double().flatten()
-        rows.append(torch.stack([x.sum(), (x * x).sum(), (x * torch.arange(1, x.numel() + 1, device=x.device, dtype=x.dtype)).sum()]))
-    return torch.stack(rows)
-
-class RunLog(Callback):
-    "Per-epoch metrics (exact, all processes), metrics.csv, last/best checkpoints, one printed line per epoch."
-    order = 70   # after Recorder (50) and ProgressCallback (60)
-    def __init__(self, out:Path, net:nn.Module, cfg:dict, start_epoch:int=0, history=None, best=None, write:bool=True):
-        self.out, self.net, self.cfg, self.start_epoch, self.write = Path(out), net, cfg, start_epoch, write
-        self.history, self.best = list(history or []), best
-        self.sync = []
-
-    def before_fit(self):
-        self.hook = self.net.get_classifier().register_forward_hook(self._norms)
-        self.dev = next(self.net.parameters()).device
-        # duck typing (see nbdev's two-classes pitfall): the penalty callback keeps `last_penalty`, NormDiagnostics `rows`
-        self.pen_cb = next((cb for cb in self.learn.cbs if hasattr(cb, 'last_penalty')), None)
-        self.diag_cb = next((cb for cb in self.learn.cbs if hasattr(cb, 'rows') and hasattr(cb, 'means')), None)
-
-    def _norms(self, m, i, o):
-        k = 'train' if self.training else 'valid'
-        h, z = i[0].detach().float(), o.detach().float()
-        self.acc[k] += torch.stack([h.norm(dim=1).sum(), z.norm(dim=1).sum(), torch.tensor(h.shape[0], device=h.device, dtype=torch.float)])
-
-    def before_epoch(self):
-        self.t0 = time.perf_counter()
-        z = lambda n: torch.zeros(n, device=self.dev, dtype=torch.float64)
-        self.acc = {'train': z(3).float(), 'valid': z(3).float()}
-        self.tsum, self.vsum, self.pen = z(2), z(3), z(2)
-        self.vn = 0
-
-    def before_train(self): self.tt0 = time.perf_counter()
-    def after_train(self):
-        if self.dev.type == 'cuda': torch.cuda.synchronize()
-        self.train_time = time.perf_counter() - self.tt0
-
-    def after_batch(self):
-        y, pred = self.learn.yb[0], self.learn.pred.detach().float()
-        if self.training:
-            with torch.no_grad(): l = self.learn.loss_func(pred, y)
-            self.tsum += torch.stack([l.double() * len(y), torch.tensor(float(len(y)), device=l.device, dtype=torch.float64)]).to(self.dev)
-            p = getattr(self.pen_cb, 'last_penalty', None)
-            if p is not None: self.pen += torch.stack([p.detach().double().to(self.dev) * len(y), torch.tensor(float(len(y)), device=self.dev, dtype=torch.float64)])
-            self.last_lr = float(self.opt.hypers[0]['lr'])
-        else:
-            l = F.cross_entropy(pred, y, reduction='none')
-            k = min(5, pred.shape[1])
-            v = torch.stack([l, (pred.argmax(1) == y).float(), (pred.topk(k, 1).indices == y[:, None]).any(1).float()], 1)
-            v = self.learn.to_detach(v, cpu=False, gather=True)   # all processes' samples, padding removed
-            self.vsum += v.double().sum(0).to(self.dev); self.vn += len(v)
-
-    def after_epoch(self):
-        e = self.start_epoch + self.epoch + 1
-        t, a_t, a_v, pen = (_reduce(x) for x in (self.tsum, self.acc['train'], self.acc['valid'], self.pen))
-        row = dict(epoch=e, train_loss=(t[0] / t[1]).item(),
-                   penalty=(pen[0] / pen[1]).item() if pen[1] > 0 else 0.0,
-                   valid_loss=(self.vsum[0] / self.vn).item(), top1=(self.vsum[1] / self.vn).item(), top5=(self.vsum[2] / self.vn).item(),
-                   embedding_norm=(a_t[0] / a_t[2]).item(), logit_norm=(a_t[1] / a_t[2]).item(),
-                   valid_embedding_norm=(a_v[0] / a_v[2]).item(), valid_logit_norm=(a_v[1] / a_v[2]).item(),
-                   lr=self.last_lr, images_per_s=t[1].item() / self.train_time, epoch_time_s=time.perf_counter() - self.t0)
-        self.extra_metrics(row)
-        self.history.append(row)
-        if num_distrib() > 1: self._check_sync(e)
-        if self.best is None or row['top1'] > self.best['top1']: self.best, is_best = dict(row), True
-        else: is_best = False
-        if self.write:
-            ck = self.checkpoint(e)
-            _atomic_save(ck, self.out / 'last.pth')
-            if is_best: _atomic_save(ck, self.out / 'best.pth')
-            import pandas as pd
-            _atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
-            self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
-                        f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
-                        f"|h| {row['embedding_norm']:.3g}  |z| {row['logit_norm']:.3g}  lr {row['lr']:.4g}  "
-                        f"{row['images_per_s']:.0f} img/s  {row['epoch_time_s']:.1f} s")
-        kill = os.environ.get('BNREG_TEST_KILL_AFTER_EPOCH')   # test hook: die like a killed job right after epoch N's checkpoint
-        if kill and int(kill) == e: os.kill(os.getpid(), signal.SIGKILL)
-
-    _dup = re.compile(r'^(train_loss|valid_loss|time|(train|valid)_[hz]_norm|\w+_penalty)$')   # already in CSV_COLUMNS
-    def extra_metrics(self, row):
-        "Add the block norms of `NormDiagnostics` (--block-norms) and any other metric a callback put in the Recorder."
-        if self.diag_cb is not None:
-            for r in self.diag_cb.rows:
-                if r['epoch'] == self.epoch and r['quantity'].startswith('block_rms:'): row[f"{r['split']}_{r['quantity']}"] = r['value']
-        rec = getattr(self.learn, 'recorder', None)
-        if rec is None or not hasattr(rec, 'log'): return
-        for name, v in zip(rec.metric_names[1:], list(rec.log)[1:]):
-            if self._dup.match(name) or name in row: continue
-            try: row[name] = float(v)
-            except (TypeError, ValueError): pass
-
-    def _check_sync(self, e):
-        from accelerate.utils import gather
-        from accelerate import PartialState
-        fp = _fingerprint(self.net).to(PartialState().device)
-        allfp = gather(fp[None]).cpu()
-        diff = (allfp - allfp[0:1]).abs().max().item()
-        self.sync.append(dict(epoch=e, max_abs_diff=diff, in_sync=diff == 0))
-        if diff != 0: warnings.warn(f"epoch {e}: the processes' weights differ (max |diff| of fingerprints {diff:.3g})")
-
-    def checkpoint(self, e) -> dict:
-        opt = self.opt.state_dict()
-        return dict(model=self.net.state_dict(), opt=opt, epoch=e, history=self.history, best=self.best,
-                    scaler=self.learn.scaler.state_dict() if getattr(self.learn, 'scaler', None) is not None else None,
-                    rng=_rng_states(), config={k: v for k, v in self.cfg.items() if not k.startswith('_')})
-
-    def _print(self, s):
-        mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
-        if mbar is not None: mbar.write(s)
-        else: print(s, flush=True)
-
-    def after_fit(self): self.hook.remove()
-
 # %% ../nbs/10_train.ipynb #64620531
 def _variant(c) -> str:
     v = {'batch': 'bn', 'none': 'nonorm'}.get(c['norm'], c['norm'])
@@ -445,58 +245,57 @@ def _variant(c) -> str:
     return v
 
 def default_out(c) -> Path:
+    "`runs/<time>-<arch>-<variant>`."
     return Path('runs') / f"{datetime.datetime.now():%Y%m%d-%H%M%S}-{c['arch']}-{_variant(c)}"
 
-def _penalty_cb(c):
-    if c['penalty'] == 'none': return None
-    try: from bnreg_nb.penalties import make_penalty
-    except ImportError as e: raise ConfigError(f"--penalty {c['penalty']} needs bnreg_nb.penalties, which is not installed/built ({e}).")
-    return make_penalty(c['penalty'], c['coef'])
+def norm_options(c:dict) -> dict:
+    "The options of the configuration's normalization, for `create_model`."
+    if c['norm'] == 'ghost': return dict(ghost_bs=c['ghost_bs'])
+    if c['norm'] == 'frozen' and c['frozen_warmup'] is not None: return dict(warmup_steps=c['frozen_warmup'])
+    return {}
 
-def _diagnostics_cb(c):
-    if not c.get('block_norms'): return None   # the embedding and logit norms are always in metrics.csv (RunLog)
-    try: from bnreg_nb.diagnostics import NormDiagnostics
-    except ImportError as e: raise ConfigError(f"--block-norms needs bnreg_nb.diagnostics, which is not installed/built ({e}).")
-    return NormDiagnostics(blocks=True, record=False)
+def peak_lrs(c:dict, world_size:int=1) -> list[float]:
+    "Peak learning rate of each parameter group: `lr` per 256 images, scaled by the global batch; Fixup's scalars get a tenth."
+    peak = c['lr'] * c['bs'] * world_size / 256
+    return [peak, peak * 0.1] if c['init'] == 'fixup' else [peak]
 
-def make_learner(c:dict, dls, info:dict, out:Path|str='.', device=None, world_size:int=1, extra_cbs=()) -> Learner:
-    "Model (seeded) + fastai `Learner` with the optimizer, parameter groups and loss of configuration `c` (no run callbacks)."
+def fixed_batch(dls, n:int=256) -> torch.Tensor:
+    "The first `n` training images, transformed as validation images (no augmentation): the batch `RecomputeStats` uses."
+    dl = dls.train
+    items = [dl.do_item(i) for i in range(min(n, len(dl.dataset)))]
+    return dls.valid.after_batch(to_device(dl.create_batch(dl.before_batch(items)), dls.valid.device))[0]
+
+# %% ../nbs/10_train.ipynb #a4e7c0b1
+def make_learner(cfg:dict,                 # a full configuration (`recipe_config(...)` updated with overrides; keys of `BASE`)
+                 dls,                      # the loaders (`data.get_dls`)
+                 info:dict,                # the dict `get_dls` returns with them (num_classes, in_chans, ...)
+                 out:Path|str='.',         # the Learner's path
+                 device=None,              # where the model goes (default: where it is built, the CPU)
+                 world_size:int=1,         # number of processes (the global batch scales the learning rate)
+                 extra_cbs=()) -> Learner: # more callbacks for the Learner
+    "The `Learner` of configuration `cfg`: model (seeded), optimizer, parameter groups, loss and the variant's own callbacks."
+    c = cfg
     torch.manual_seed(c['seed'])
-    norm_opts = {'ghost_bs': c['ghost_bs']} if c['norm'] == 'ghost' else {}
-    model = create_model(c['arch'], num_classes=info['num_classes'], norm=c['norm'], init=c['init'], dropout=c['dropout'],
-                         in_chans=info['in_chans'], **norm_opts)
-    if c['sync_bn']:
-        from bnreg_nb.noise import sync_batchnorm
-        model = sync_batchnorm(model, True)
+    model = create_model(c['arch'], num_classes=info['num_classes'], norm=c['norm'], dropout=c['dropout'],
+                         in_chans=info['in_chans'], **norm_options(c))
+    if c['init'] == 'fixup': model = fixup_(model)
+    model = sync_batchnorm(model, c['sync_bn'])
     if device is not None: model = model.to(device)
     if c['channels_last']: model = model.to(memory_format=torch.channels_last)
     if c['opt'] == 'sgd': opt_func = partial(SGD, mom=c['mom'], decouple_wd=False)
     else: opt_func = partial(RMSProp, mom=c['mom'], sqr_mom=0.9, eps=1e-3, decouple_wd=False)
-    if c['init'] == 'fixup':
-        from bnreg_nb.fixup import fixup_splitter
-        splitter = fixup_splitter
-    else: splitter = trainable_params
+    cbs = [NormDiagnostics(blocks=c['block_norms'])]
+    if c['penalty'] != 'none': cbs.append(make_penalty(c['penalty'], c['coef']))
+    if c['norm'] == 'frozen' and c['recompute_every'] is not None: cbs.append(RecomputeStats(fixed_batch(dls), every=c['recompute_every']))
+    if c['clip']: cbs.append(GradientClip(c['clip']))
     learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(label_smoothing=c['label_smoothing']), opt_func=opt_func,
-                    splitter=splitter, wd=c['wd'], wd_bn_bias=True, path=out, model_dir='.', cbs=list(extra_cbs))
-    learn.logger = _fa_progress.noop   # RunLog prints one line per epoch instead of fastai's table (the `noop` fastai compares with)
-    learn.net = model              # the plain module (learn.model becomes DDP- or compile-wrapped)
-    peak = c['lr'] * c['bs'] * world_size / 256
-    learn.base_lrs = [peak, peak * 0.1] if c['init'] == 'fixup' else [peak]
+                    splitter=fixup_splitter if c['init'] == 'fixup' else trainable_params, lr=peak_lrs(c, world_size),
+                    wd=c['wd'], wd_bn_bias=True, path=out, model_dir='.', cbs=cbs + list(extra_cbs))
+    learn.logger = noop   # no fastai table: RunLog prints one line per epoch (fastai compares with this `noop`)
     return learn
 
 # %% ../nbs/10_train.ipynb #ddd7823a
-def process_state():
-    "Accelerate's `PartialState`, on CPU (gloo) when there is no GPU or TPU: `accelerate launch --multi_gpu` and `torchrun` then give CPU processes."
-    from accelerate import PartialState
-    from accelerate.utils import is_torch_xla_available
-    return PartialState(cpu=not torch.cuda.is_available() and not is_torch_xla_available())
-
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
-
-def _broadcast_obj(o):
-    if num_distrib() <= 1: return o
-    from accelerate.utils import broadcast_object_list
-    return broadcast_object_list([o])[0]
 
 def _print_config(c, world, device):
     src = c.get('_source', {})
@@ -512,18 +311,19 @@ def run(c:dict) -> dict:
     state = process_state()
     world, rank, main = state.num_processes, state.process_index, state.is_main_process
     device = state.device
+    if c['threads']: torch.set_num_threads(c['threads'])
     if world > 1:   # fastai reads the process layout from these (a TPU launch through xmp.spawn may not set them)
         os.environ.setdefault('WORLD_SIZE', str(world)); os.environ.setdefault('RANK', str(rank))
     check_config(c, world, device.type)
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
-    out = Path(_broadcast_obj(str(out)))
+    out = Path(broadcast_object(str(out)))
     if not resume and (out / 'config.json').exists():
         raise ConfigError(f"{out} already holds a run: continue it with --resume {out}, or choose another --out.")
     c = {**c, 'out': str(out)}
     # --- data (the main process first: it may download)
     with state.main_process_first():
-        dls, info = bdata.get_dls(c['data'], bs=c['bs'], image_size=c['image_size'], workers=c['workers'], n_train=c['n_train'],
+        dls, info = get_dls(c['data'], bs=c['bs'], image_size=c['image_size'], workers=c['workers'], n_train=c['n_train'],
                                   n_valid=c['n_valid'], seed=c['seed'], device=device, strict_images=c['strict_images'],
                                   bad_log=out / 'bad_images.txt', download=main, channels_last=c['channels_last'])
     if len(dls.train) < max(world, 1):
@@ -533,23 +333,22 @@ def run(c:dict) -> dict:
         warnings.filterwarnings('ignore', message='Grad strides do not match bucket view strides')
     # --- learner
     learn = make_learner(c, dls, info, out, device, world)
-    net = learn.net
+    net = unwrap_model(learn.model)
     start, history, best, scaler_state = 0, [], None, None
     if resume:
         ck = torch.load(out / 'last.pth', map_location=device, weights_only=False)
         net.load_state_dict(ck['model']); learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
         start, history, best, scaler_state = ck['epoch'], ck['history'], ck['best'], ck.get('scaler')
-        _set_rng_states(ck['rng'])
+        set_rng_states(ck['rng'])
         if start >= c['epochs']:
             if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a larger --epochs to train longer.")
             return json.loads((out / 'summary.json').read_text()) if (out / 'summary.json').exists() else {}
     if c['compile']: learn.model = torch.compile(net)
-    cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.base_lrs, c['epochs'], c['warmup'], c['schedule'], start),
-           NanGuard(start), RunLog(out, net, c, start, history, best, write=main)]
+    runlog, wsync = RunLog(out, c, start, history, best, write=main), WeightSync(start)
+    cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start),
+           NanGuard(start), runlog, wsync]
     if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device.type, scaler_state))
     if device.type == 'xla': cbs.append(XLAMarkStep())
-    for cb in (_penalty_cb(c), _diagnostics_cb(c)):
-        if cb is not None: cbs.append(cb)
     learn.add_cbs(cbs)
     if not (c['progress'] and main): learn.remove_cb(ProgressCallback)
     # --- files: only the main process writes
@@ -558,14 +357,14 @@ def run(c:dict) -> dict:
         out.mkdir(parents=True, exist_ok=True)
         _print_config(c, world, device)
         conf = dict(config={k: v for k, v in c.items() if not k.startswith('_')}, source=c['_source'], world_size=world,
-                    global_batch=c['bs'] * world, peak_lr=learn.base_lrs, data={k: v for k, v in info.items() if k != 'classes'},
+                    global_batch=c['bs'] * world, peak_lr=list(learn.lr), data={k: v for k, v in info.items() if k != 'classes'},
                     classes=info.get('classes'))
         if resume:   # keep the record of earlier starts
             old = json.loads((out / 'config.json').read_text())
             conf['starts'] = old.get('starts', [dict(epoch=0, time=old.get('time'))]) + [dict(epoch=start, time=_now(), changed={k: c[k] for k, s in c['_source'].items() if s == 'flag (resume)'})]
         conf['time'] = conf.get('time') or _now()
-        _atomic_write(json.dumps(conf, indent=2, default=str), out / 'config.json')
-        _atomic_write(json.dumps(_summary(c, rec, learn), indent=2, default=str), out / 'summary.json')
+        atomic_write(json.dumps(conf, indent=2, default=str), out / 'config.json')
+        atomic_write(json.dumps(_summary(c, rec, learn), indent=2, default=str), out / 'summary.json')
     t0 = time.perf_counter()
     status, err = 'finished', None
     try:
@@ -576,9 +375,8 @@ def run(c:dict) -> dict:
     except Diverged as e: status, err = 'diverged', e
     finally:
         if num_distrib() > 0: learn.remove_cb(AccelerateTrainer)
-    runlog = cbs[3]
     rec.update(status=status, train_seconds=round(time.perf_counter() - t0, 1), epochs_done=len(runlog.history),
-               final=runlog.history[-1] if runlog.history else None, best=runlog.best, weight_sync=runlog.sync)
+               final=runlog.history[-1] if runlog.history else None, best=runlog.best, weight_sync=wsync.checks)
     if status == 'diverged':
         err = getattr(err, 'detail', err)
         last = f"{out / 'last.pth'} (epoch {runlog.history[-1]['epoch']})" if runlog.history else "none (no epoch finished)"
@@ -589,7 +387,7 @@ def run(c:dict) -> dict:
         if runlog.history: msg += f"\n  Continue from the checkpoint with a lower lr: python -m bnreg_nb.train --resume {out} --lr {c['lr'] / 10:g}"
     summary = _summary(c, rec, learn)
     if main:
-        _atomic_write(json.dumps(summary, indent=2, default=str), out / 'summary.json')
+        atomic_write(json.dumps(summary, indent=2, default=str), out / 'summary.json')
         if status == 'diverged': raise Diverged(msg)
         f = summary['final']
         print(f"Done: top-1 {100 * f['top1']:.2f}% (best {100 * summary['best']['top1']:.2f}% at epoch {summary['best']['epoch']}) "
@@ -600,15 +398,13 @@ def run(c:dict) -> dict:
     return summary
 
 def _summary(c, rec, learn) -> dict:
-    from bnreg_nb.fixup import run_record
-    try: from bnreg_nb.core import run_record as rr
-    except ImportError: rr = run_record
     out = Path(c['out'])
-    return rr(**rec, out=str(out), seed=c['seed'], recipe=c['recipe'], bad_images=bdata.count_bad_images(out / 'bad_images.txt'))
+    return run_record(**rec, out=str(out), seed=c['seed'], recipe=c['recipe'], bad_images=count_bad_images(out / 'bad_images.txt'))
 
 # %% ../nbs/10_train.ipynb #c8ca121f
-def main(argv:list[str]|None=None) -> int:
-    "The command: parse `argv`, run, and turn the errors users meet into a message on stderr and an exit code."
+def main(argv:list[str]|None=None, # the flags (default: the process's arguments)
+        ) -> int:
+    "The command (`python -m bnreg_nb.train`, `bnreg-train`): parse `argv`, run, and turn the errors users meet into a message on stderr and an exit code."
     args = build_parser().parse_args(argv)
     def fail(msg, code):   # every process meets the same error: the main one says it
         if int(os.environ.get('RANK', 0)) == 0: print(f"error: {msg}", file=sys.stderr, flush=True)
@@ -617,8 +413,8 @@ def main(argv:list[str]|None=None) -> int:
         cfg = resolve_config(args)
         run(cfg)
         return 0
-    except (ConfigError, bdata.DataError, bdata.DataNotFound) as e: return fail(e, 2)
-    except bdata.UnreadableImage as e: return fail(str(e).strip().splitlines()[-1], 2)
+    except (ConfigError, DataError, DataNotFound) as e: return fail(e, 2)
+    except UnreadableImage as e: return fail(str(e).strip().splitlines()[-1], 2)
     except Diverged as e: return fail(e, 3)
 
 # %% ../nbs/10_train.ipynb #6c0d8974
