@@ -1,4 +1,4 @@
-"""The third effect: BatchNorm normalizes each sample with statistics of the other samples in its batch. Ghost BatchNorm turns that noise up, a noise-free BatchNorm turns it off, and SyncBatchNorm (which changes it) becomes opt-in.
+"""The third effect: in training, BatchNorm normalizes each sample with the statistics of the other samples in its batch. How much a sample's output depends on its batch, measured; Ghost BatchNorm turns that noise up, a noise-free BatchNorm turns it off.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/noise.html.md"""
 
@@ -6,126 +6,40 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/noise.html.md"""
 
 # %% ../nbs/05_noise.ipynb #81ca1101
 from __future__ import annotations
-import math, time, functools
+import copy
 import torch
-from torch import nn
-import torch.nn.functional as F
+from torch import nn, Tensor
 from fastai.callback.core import Callback
-from .models import register_norm, create_model
+from .core import unwrap_model
+from .norms import recompute_stats_
 
 # %% auto #0
-__all__ = ['NOISE_VARIANTS', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'RecomputeStats', 'ghost_norm',
-           'frozen_norm', 'sync_batchnorm', 'noise_experiment', 'plot_noise', 'noise_main']
+__all__ = ['batch_dependence', 'RecomputeStats']
 
-# %% ../nbs/05_noise.ipynb #5c2a2235
-class GhostBatchNorm2d(nn.BatchNorm2d):
-    "BatchNorm2d whose batch statistics are computed over consecutive virtual sub-batches of `virtual_bs` samples."
-    keeps_local_stats = True   # `sync_batchnorm` leaves it as it is: its statistics are per virtual batch by design
-    def __init__(self, num_features:int,  # number of channels C of the (N, C, H, W) input
-                 virtual_bs:int,           # samples per virtual batch (chunk) for the batch statistics
-                 eps:float=1e-5, momentum:float|None=0.1, affine:bool=True, track_running_stats:bool=True,
-                 device=None, dtype=None):
-        if not isinstance(virtual_bs, int) or isinstance(virtual_bs, bool) or virtual_bs < 1:
-            raise ValueError(f"virtual_bs must be a positive int (samples per ghost batch), got {virtual_bs!r}")
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
-        self.virtual_bs = virtual_bs
-
-    def extra_repr(self): return super().extra_repr() + f', virtual_bs={self.virtual_bs}'
-
-    def _factor(self) -> float:
-        "Count this training step and return the running-statistics update factor (BatchNorm's rule)."
-        self.num_batches_tracked.add_(1)
-        return 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-
-    def _bn(self, x, n:int, track:bool):
-        "Batch-normalize `x` (channels `n*C`: `n` chunks of C) with its own statistics; also return them if `track`."
-        rm, rv = ((self.running_mean.new_zeros(x.shape[1]), self.running_var.new_ones(x.shape[1])) if track else (None, None))
-        w = None if self.weight is None else (self.weight.repeat(n) if n > 1 else self.weight)
-        b = None if self.bias is None else (self.bias.repeat(n) if n > 1 else self.bias)
-        return F.batch_norm(x, rm, rv, w, b, True, 1.0, self.eps), rm, rv   # momentum 1: rm, rv <- the batch's stats
-
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        self._check_input_dim(x)
-        N, C, v = x.shape[0], x.shape[1], self.virtual_bs
-        batch_stats = self.training or self.running_mean is None
-        if not batch_stats or N <= v: return super().forward(x)
-        L = math.prod(x.shape[2:])
-        n, r = divmod(N, v)
-        if v * L == 1 or 0 < r * L == 1:
-            raise ValueError(f"GhostBatchNorm2d: a virtual batch of {v if v * L == 1 else r} sample(s) of {tuple(x.shape[2:])} "
-                             f"has one value per channel; use a larger virtual_bs or a batch size that is a multiple of it")
-        track = self.training and self.track_running_stats
-        factor = self._factor() if track else 0.0
-        main = x[:n * v] if r else x
-        xt = main.reshape(n, v, C, L).transpose(0, 1).reshape(v, n * C, L)
-        y, rm, rv = self._bn(xt, n, track)
-        y = y.reshape(v, n, C, L).transpose(0, 1).reshape(n * v, *x.shape[1:])
-        if r:
-            yt, rmt, rvt = self._bn(x[n * v:], 1, track)
-            y = torch.cat([y, yt])
-        if track:
-            with torch.no_grad():
-                mean, var = rm.view(n, C).sum(0) * v, rv.view(n, C).sum(0) * v
-                if r: mean, var = mean + rmt * r, var + rvt * r
-                self.running_mean.lerp_(mean / N, factor); self.running_var.lerp_(var / N, factor)
-        return y
-
-# %% ../nbs/05_noise.ipynb #4d33ec76
-class FrozenStatsBatchNorm2d(nn.BatchNorm2d):
-    "BatchNorm2d that is BatchNorm for `warmup_steps` training steps, then normalizes with its (frozen) running statistics in training too."
-    keeps_local_stats = True        # `sync_batchnorm` leaves it as it is (frozen statistics need no synchronization)
-    is_frozen_stats_bn = True       # marker for `recompute_stats_` (duck typing; see nbdev's two-classes pitfall)
-    def __init__(self, num_features:int,   # number of channels C
-                 warmup_steps:int=100,      # training steps with batch statistics before the statistics freeze
-                 eps:float=1e-5, momentum:float|None=0.1, affine:bool=True, device=None, dtype=None):
-        if not isinstance(warmup_steps, int) or warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be an int >= 0, got {warmup_steps!r}")
-        super().__init__(num_features, eps, momentum, affine, True, device, dtype)
-        self.warmup_steps, self._steps, self._collect = warmup_steps, 0, None   # `_steps` mirrors num_batches_tracked without a device sync
-
-    def extra_repr(self): return super().extra_repr() + f', warmup_steps={self.warmup_steps}'
-    @property
-    def frozen(self) -> bool: return self._steps >= self.warmup_steps
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-        self._steps = int(self.num_batches_tracked)
-
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        self._check_input_dim(x)
-        if self._collect is not None:   # inside `recompute_stats_`: batch statistics, cumulative average into the buffers
-            self._collect += 1
-            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, True, 1 / self._collect, self.eps)
-        if self.training and not self.frozen:
-            self._steps += 1
-            return super().forward(x)
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
-
-# %% ../nbs/05_noise.ipynb #9a376f08
-def _frozen_bns(model): return [m for m in model.modules() if getattr(m, 'is_frozen_stats_bn', False)]
-
+# %% ../nbs/05_noise.ipynb #62123a1f
 @torch.no_grad()
-def recompute_stats_(model:nn.Module,  # a model holding `FrozenStatsBatchNorm2d` layers
-                     batches,           # a tensor of inputs, or an iterable of tensors or of (x, y, ...) tuples
-                    ) -> nn.Module:
-    "Set the running statistics of the noise-free BatchNorms of `model` to the population statistics of `batches`."
-    mods = _frozen_bns(model)
-    if not mods: raise ValueError("recompute_stats_: the model has no FrozenStatsBatchNorm2d; build it with norm='frozen'")
-    if isinstance(batches, torch.Tensor): batches = [batches]
-    p = next(model.parameters(), None)
-    was_training = model.training
-    model.eval()
-    for m in mods: m._collect = 0
+def batch_dependence(model:nn.Module,  # a model or a single layer
+                     x:Tensor,         # a pool of inputs: `x[0]` is the sample watched, its batch-mates are drawn from `x[1:]`
+                     bs:int=32,        # batch size
+                     n_draws:int=8,    # number of batches `x[0]` is put in
+                     train:bool=True,  # in training mode (where BatchNorm normalizes with the batch's statistics)?
+                     seed:int=0,       # seed of the draws (and of Dropout: the same mask in every draw)
+                    ) -> float:
+    "Relative spread of the output of sample `x[0]` over `n_draws` batches of `bs` samples that differ in its batch-mates."
+    if not 2 <= bs <= len(x): raise ValueError(f"bs must be in [2, len(x)] = [2, {len(x)}], got {bs}")
+    if n_draws < 2: raise ValueError(f"n_draws must be at least 2, got {n_draws}")
+    state, was_training, g, outs = copy.deepcopy(model.state_dict()), model.training, torch.Generator().manual_seed(seed), []
     try:
-        n = 0
-        for b in batches:
-            x = b[0] if isinstance(b, (tuple, list)) else b
-            model(x.to(p.device) if p is not None else x); n += 1
-        if n == 0: raise ValueError("recompute_stats_: `batches` is empty")
-    finally:
-        for m in mods: m._collect = None
-        model.train(was_training)
-    return model
+        model.train(train)
+        for _ in range(n_draws):
+            idx = torch.cat([torch.zeros(1, dtype=torch.long), torch.randperm(len(x) - 1, generator=g)[:bs - 1] + 1])
+            with torch.random.fork_rng(devices=[x.device] if x.is_cuda else []):
+                torch.manual_seed(seed)
+                outs.append(model(x[idx.to(x.device)])[0].float())
+            model.load_state_dict(state)   # every draw sees the model as it was
+    finally: model.train(was_training)
+    ys = torch.stack(outs)
+    return (ys.std(0).pow(2).mean().sqrt() / ys.mean(0).pow(2).mean().sqrt()).item()
 
 # %% ../nbs/05_noise.ipynb #28fd1589
 class RecomputeStats(Callback):
@@ -138,165 +52,9 @@ class RecomputeStats(Callback):
             raise ValueError(f"every must be an int >= 1 (training steps) or 'epoch', got {every!r}")
         self.xb, self.every, self.bs, self.n_recomputed = xb, every, bs, 0
     def _recompute(self):
-        model = getattr(self.learn.model, 'module', self.learn.model)
         xs = self.xb.split(self.bs) if (self.bs and isinstance(self.xb, torch.Tensor)) else self.xb
-        recompute_stats_(model, xs); self.n_recomputed += 1
+        recompute_stats_(unwrap_model(self.learn.model), xs); self.n_recomputed += 1
     def before_train(self):
         if self.every == 'epoch': self._recompute()
     def before_batch(self):
         if self.every != 'epoch' and self.training and self.learn.train_iter % self.every == 0: self._recompute()
-
-# %% ../nbs/05_noise.ipynb #52cd8102
-@register_norm('ghost')
-def ghost_norm(num_features:int,       # channels
-               ghost_bs:int|None=None, # samples per virtual batch
-              ) -> GhostBatchNorm2d:
-    "Factory of `norm='ghost'`: `GhostBatchNorm2d(num_features, ghost_bs)`."
-    if ghost_bs is None: raise ValueError("norm='ghost' needs its virtual batch size, e.g. create_model(arch, norm='ghost', ghost_bs=32)")
-    return GhostBatchNorm2d(num_features, ghost_bs)
-
-@register_norm('frozen')
-def frozen_norm(num_features:int,        # channels
-                warmup_steps:int=100,    # training steps of ordinary BatchNorm before the statistics freeze
-                momentum:float|None=0.1, # running-statistics momentum during the warm-up
-               ) -> FrozenStatsBatchNorm2d:
-    "Factory of `norm='frozen'`: `FrozenStatsBatchNorm2d(num_features, warmup_steps, momentum=momentum)`."
-    return FrozenStatsBatchNorm2d(num_features, warmup_steps, momentum=momentum)
-
-# %% ../nbs/05_noise.ipynb #af9d65ba
-def _convert_sync(m:nn.Module, process_group):
-    if getattr(m, 'keeps_local_stats', False): return m
-    if isinstance(m, nn.modules.batchnorm._BatchNorm): return nn.SyncBatchNorm.convert_sync_batchnorm(m, process_group)
-    for name, child in m.named_children():
-        new = _convert_sync(child, process_group)
-        if new is not child: setattr(m, name, new)
-    return m
-
-def sync_batchnorm(model:nn.Module,     # the model, before wrapping it in DDP / accelerate
-                   enabled:bool=False,  # convert BatchNorms to SyncBatchNorm? (fastai's default is to do it)
-                   process_group=None,  # synchronize within this process group (None: all processes)
-                  ) -> nn.Module:
-    "`model` with its BatchNorms converted to `nn.SyncBatchNorm` if `enabled` (Ghost and noise-free BatchNorms are kept); unchanged otherwise."
-    if not enabled: return model
-    return _convert_sync(model, process_group)
-
-# %% ../nbs/05_noise.ipynb #980c8ce9
-class _RepNorms(Callback):
-    "Mean ||h|| (input of `get_classifier()`) and ||z|| (logits) per epoch, on training and validation batches."
-    order = 10
-    def before_fit(self):
-        self.rows, self.hook = [], self.learn.model.get_classifier().register_forward_hook(self._hook)
-    def _hook(self, m, i, o):
-        if m.training != self.learn.training: return   # a forward of `RecomputeStats` (eval mode inside the training phase)
-        k = 'train' if m.training else 'valid'
-        n = i[0].shape[0]
-        self.acc[k] += torch.stack([i[0].detach().float().norm(dim=1).sum(), o.detach().float().norm(dim=1).sum()]).cpu()
-        self.cnt[k] += n
-    def before_epoch(self): self.acc, self.cnt = {k: torch.zeros(2) for k in ('train', 'valid')}, {'train': 0, 'valid': 0}
-    def after_epoch(self):
-        r = {'epoch': self.epoch}
-        for k in ('train', 'valid'):
-            a = self.acc[k] / max(self.cnt[k], 1)
-            r[f'{k}_embedding_norm'], r[f'{k}_logit_norm'] = a[0].item(), a[1].item()
-        self.rows.append(r)
-    def after_fit(self): self.hook.remove()
-
-NOISE_VARIANTS = {'ghost 8': dict(norm='ghost', ghost_bs=8), 'ghost 32': dict(norm='ghost', ghost_bs=32),
-                  'BatchNorm (batch 128)': dict(norm='batch'),
-                  'noise-free (stats every step)': dict(norm='frozen', warmup_steps=0, recompute_every=1),
-                  'noise-free (stats every epoch)': dict(norm='frozen', warmup_steps=0, recompute_every='epoch')}
-
-def noise_experiment(variants:dict|None=None, # name -> create_model options (+ `recompute_every` for 'frozen'); default `NOISE_VARIANTS`
-                     arch:str='resnet20', n_train:int=2048, n_valid:int=1000, bs:int=128, epochs:int=4,
-                     lr:float=0.1,        # peak learning rate of the one-cycle schedule
-                     wd:float=5e-4,       # weight decay
-                     n_fixed:int=256,     # size of the fixed batch of the noise-free variants
-                     seed:int=0, progress:bool=True, log:bool=False):
-    "Train `arch` on a Fashion-MNIST subset once per normalization variant; per-epoch metrics and norms as a DataFrame."
-    import pandas as pd
-    from fastai.learner import Learner
-    from fastai.optimizer import SGD
-    from fastai.metrics import accuracy
-    import fastai.callback.schedule, fastai.callback.progress   # Learner.fit_one_cycle, Learner.no_bar
-    from fastai.callback.tracker import TerminateOnNaNCallback
-    from bnreg_nb.data import fmnist_dls, fmnist_tensors
-    rows = []
-    for name, opts in (variants or NOISE_VARIANTS).items():
-        torch.manual_seed(seed)
-        dls = fmnist_dls(bs=bs, n_train=n_train, n_valid=n_valid, seed=seed)
-        model_opts = {k: v for k, v in opts.items() if k != 'recompute_every'}
-        model = create_model(arch, num_classes=10, in_chans=1, **model_opts)
-        norms = _RepNorms()
-        cbs = [norms, TerminateOnNaNCallback()]
-        if opts.get('norm') == 'frozen':
-            cbs.append(RecomputeStats(fmnist_tensors('train', n_fixed, seed=seed + 1)[0], every=opts.get('recompute_every', 1), bs=256))
-        learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(), opt_func=functools.partial(SGD, mom=0.9),
-                        metrics=accuracy, cbs=cbs)
-        t0 = time.time()
-        if progress: learn.fit_one_cycle(epochs, lr, wd=wd)
-        else:
-            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, wd=wd)
-        secs = time.time() - t0
-        for r, vals in zip(norms.rows, learn.recorder.values):
-            rows.append(dict(variant=name, **opts, epoch=r['epoch'] + 1, train_loss=vals[0], valid_loss=vals[1],
-                             accuracy=vals[2], **{k: v for k, v in r.items() if k != 'epoch'}, seconds=secs))
-        if len(learn.recorder.values) < epochs:   # stopped by TerminateOnNaNCallback
-            rows.append(dict(variant=name, **opts, epoch=len(learn.recorder.values) + 1, train_loss=float('nan'),
-                             seconds=secs, nan_at_step=learn.train_iter))
-        if log: print(f"{name}: {secs:.0f} s, last row {rows[-1]}", flush=True)
-    return pd.DataFrame(rows)
-
-# %% ../nbs/05_noise.ipynb #5f40b1d9
-def plot_noise(df):
-    "Validation accuracy, losses and embedding norm per epoch, one line per normalization variant."
-    import seaborn as sns, matplotlib.pyplot as plt
-    sns.set_theme(style='whitegrid', context='notebook')
-    fig, axs = plt.subplots(1, 3, figsize=(15, 4.2))
-    kw = dict(x='epoch', hue='variant', marker='o')
-    sns.lineplot(df, y='accuracy', ax=axs[0], **kw)
-    axs[0].set(ylabel='validation accuracy (fraction)', title='accuracy')
-    long = df.melt(id_vars=['variant', 'epoch'], value_vars=['train_loss', 'valid_loss'], var_name='split', value_name='loss')
-    long['split'] = long.split.str.replace('_loss', '')
-    sns.lineplot(long, y='loss', style='split', ax=axs[1], **kw)
-    axs[1].set(ylabel='cross-entropy (nats)', title='loss')
-    long = df.melt(id_vars=['variant', 'epoch'], value_vars=['train_embedding_norm', 'valid_embedding_norm'], var_name='split', value_name='h_norm')
-    long['split'] = long.split.str.replace('_embedding_norm', '')
-    sns.lineplot(long, y='h_norm', style='split', ax=axs[2], **kw)
-    axs[2].set(ylabel='mean $\\|h\\|_2$ over samples', title='penultimate embedding norm')
-    for ax in axs: ax.set_xlabel('epoch'); ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in axs[1:]: ax.get_legend().remove()
-    axs[0].legend(fontsize=8)
-    fig.suptitle('ResNet-20 on Fashion-MNIST; solid: training batches (train loss: running average), dashed: validation set', fontsize=11)
-    fig.tight_layout()
-    return fig
-
-def noise_main(out:str='runs/noise', seed:int=0, epochs:int=4, n_train:int=2048, n_valid:int=1000, lr:float=0.1):
-    "Run `noise_experiment` on Fashion-MNIST; write noise.csv, noise.png and run.json to `out`."
-    import json
-    from pathlib import Path
-    from bnreg_nb.core import run_record
-    import os
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    load_start = os.getloadavg()
-    df = noise_experiment(seed=seed, epochs=epochs, n_train=n_train, n_valid=n_valid, lr=lr, progress=False, log=True)
-    df.to_csv(out / 'noise.csv', index=False)
-    plot_noise(df).savefig(out / 'noise.png', dpi=110)
-    (out / 'run.json').write_text(json.dumps(run_record(seed=seed, epochs=epochs, n_train=n_train, n_valid=n_valid, lr=lr,
-        arch='resnet20', bs=128, wd=5e-4, n_fixed=256, optimizer='fastai SGD mom=0.9, fit_one_cycle', variants=NOISE_VARIANTS,
-        load_avg_start=load_start, load_avg_end=os.getloadavg()), indent=2))
-    print(df.to_string(float_format='%.4g'))
-    print(f"\nWrote {out / 'noise.csv'}, {out / 'noise.png'} and {out / 'run.json'}")
-    return df
-
-# %% ../nbs/05_noise.ipynb #23cd62a7
-from fastcore.imports import in_ipython
-if __name__ == '__main__' and not in_ipython():
-    import argparse
-    p = argparse.ArgumentParser(description=noise_main.__doc__)
-    p.add_argument('--out', default='runs/noise', help='output folder (default: runs/noise)')
-    p.add_argument('--seed', type=int, default=0, help='seed of the data subset, the weights and the shuffling (default: 0)')
-    p.add_argument('--epochs', type=int, default=4, help='epochs per variant (default: 4)')
-    p.add_argument('--n-train', dest='n_train', type=int, default=2048, help='training subset size (default: 2048)')
-    p.add_argument('--n-valid', dest='n_valid', type=int, default=1000, help='validation subset size (default: 1000)')
-    p.add_argument('--lr', type=float, default=0.1, help='peak learning rate (default: 0.1)')
-    noise_main(**vars(p.parse_args()))
