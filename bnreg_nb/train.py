@@ -32,7 +32,7 @@ from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XL
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'FLAGS', 'BASE', 'RESUMABLE', 'Flag', 'ConfigError',
+__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'RESUMABLE', 'FLAGS', 'BASE', 'Flag', 'ConfigError',
            'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs',
            'fixed_batch', 'make_learner', 'run', 'main']
 
@@ -75,6 +75,7 @@ def _every(s:str) -> int|str:
     return s if s == 'epoch' else int(s)
 
 INITS = ('default', 'fixup')
+RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress')   # what --resume may change
 
 FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
@@ -115,7 +116,8 @@ FLAGS = dict(
     block_norms=Flag(bool, False, "also record the mean output norm of every residual block (train and validation) in metrics.csv"),
     # not configuration keys: they say where the configuration comes from
     recipe=Flag(str, None, "named preset: " + ', '.join(RECIPES) + f" (default: {DEFAULT_RECIPE})", tuple(RECIPES)),
-    resume=Flag(str, None, "continue the run in this folder from its last checkpoint (flags may change only --epochs, --lr, --wd, --warmup, --schedule, --workers, --threads, --strict-images, --progress)"),
+    resume=Flag(str, None, "continue the run in this folder from its last checkpoint (flags may change only " +
+                ', '.join('--' + k.replace('_', '-') for k in RESUMABLE) + ")"),
 )
 BASE = {k: f.default for k, f in FLAGS.items() if k not in ('recipe', 'resume')}
 
@@ -147,7 +149,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/10_train.ipynb #64cf45e1
-RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress')
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
 
 def resolve_config(args:argparse.Namespace|dict) -> dict:
