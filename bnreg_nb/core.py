@@ -21,11 +21,12 @@ __all__ = ['LAYERS', 'command_line', 'cpu_name', 'run_record', 'unwrap_model', '
 
 # %% ../nbs/00_core.ipynb #c56f04ca
 def command_line(argv:list[str]|None=None) -> str:
-    "The command that started this process, as a user would type it (`python -m bnreg_nb.x ...` for our modules)."
+    "The command that started this process as a user types it: `python -m bnreg_nb.x ...` for our modules, a console script by its name."
     argv = list(sys.argv if argv is None else argv)
     if not argv: return ''
     p = Path(argv[0])
     if p.suffix == '.py' and p.parent.name == 'bnreg_nb': argv[0] = f'python -m bnreg_nb.{p.stem}'
+    elif p.suffix != '.py': argv[0] = p.name   # `.venv/bin/bnreg-growth` -> `bnreg-growth`: no local path in a record
     return ' '.join([argv[0]] + [shlex.quote(a) for a in argv[1:]])
 
 def cpu_name() -> str:

@@ -13,21 +13,18 @@ import torch
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from .core import run_record, cli, ClassifierHook, EpochMeans, example_norms
-from .models import create_model
-from .fixup import fixup_
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, representation_norms, find_blocks
 from .data import fmnist_batch, get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
 from .callbacks import Diverged
-from .train import resolve_config, make_learner, run
+from .train import resolve_config, make_learner, build_model, run
 
 # %% auto #0
 __all__ = ['GROWTH_ARCHS', 'GROWTH_VARIANTS', 'OVERHEAD_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'set_style',
-           'legend_below', 'pick', 'train_config', 'slug', 'run_status', 'read_runs', 'train_variants', 'init_model',
-           'growth_table', 'plot_growth', 'growth', 'penalty_variants', 'penalties', 'plot_runs', 'StepTimer',
-           'overhead_learners', 'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead', 'noise',
-           'decode_benchmark', 'decode', 'usage', 'main', 'growth_cli', 'penalties_cli', 'overhead_cli', 'noise_cli',
-           'decode_cli']
+           'legend_below', 'pick', 'train_config', 'slug', 'run_status', 'read_runs', 'train_variants', 'growth_table',
+           'plot_growth', 'growth', 'penalty_variants', 'penalties', 'plot_runs', 'StepTimer', 'overhead_learners',
+           'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead', 'noise', 'decode_benchmark',
+           'decode', 'usage', 'main', 'growth_cli', 'penalties_cli', 'overhead_cli', 'noise_cli', 'decode_cli']
 
 # %% ../nbs/11_experiments.ipynb #3d653464
 def write_record(out:Path|str,            # the result folder
@@ -113,11 +110,6 @@ GROWTH_ARCHS = 'resnet20,resnet56,resnet110,resnet18,resnet50,resnet101,resnet15
 GROWTH_VARIANTS = {'BatchNorm': dict(norm='batch'), 'no norm (He init)': dict(norm='none'),
                    'Fixup': dict(norm='none', init='fixup')}
 
-def init_model(arch:str, norm:str='batch', init:str='default', num_classes:int=10, in_chans:int=1):
-    "`create_model(arch, norm=...)`, with Fixup applied when `init='fixup'`."
-    m = create_model(arch, num_classes=num_classes, in_chans=in_chans, norm=norm)
-    return fixup_(m) if init == 'fixup' else m
-
 def growth_table(archs=GROWTH_ARCHS.split(','), # architectures
                  x:torch.Tensor|None=None,     # input batch; default: 128 Fashion-MNIST test images
                  seed:int=0,                   # seed of the weights (and of the default batch)
@@ -128,7 +120,7 @@ def growth_table(archs=GROWTH_ARCHS.split(','), # architectures
     for arch in archs:
         for var, opts in GROWTH_VARIANTS.items():
             torch.manual_seed(seed)
-            m = init_model(arch, in_chans=x.shape[1], **opts)
+            m = build_model(arch, num_classes=10, in_chans=x.shape[1], **opts)
             family = 'CIFAR ResNet' if type(m).__name__ == 'CifarResNet' else 'ImageNet ResNet'
             rows.append(dict(arch=arch, family=family, depth=int(arch.replace('resnet', '')), variant=var,
                              **representation_norms(m, x)))

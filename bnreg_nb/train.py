@@ -34,7 +34,7 @@ from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'RESUMABLE', 'FLAGS', 'BASE', 'Flag', 'ConfigError',
            'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs',
-           'fixed_batch', 'make_learner', 'run', 'main']
+           'fixed_batch', 'build_model', 'make_learner', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     "The argparse parser of `python -m bnreg_nb.train`, generated from `FLAGS`."
     d = recipe_config(DEFAULT_RECIPE)
     p = argparse.ArgumentParser(
-        prog='python -m bnreg_nb.train',
+        prog='bnreg-train' if Path(sys.argv[0]).name == 'bnreg-train' else 'python -m bnreg_nb.train',
         description="Train a model of bnreg_nb (Deconstructing the Regularization of BatchNorm). Run it as "
                     "`python -m bnreg_nb.train` or `bnreg-train` (one process), or `accelerate launch -m bnreg_nb.train` "
                     "(several processes, GPUs, machines, TPU). Values come from BASE, then the recipe, then your flags.",
@@ -267,6 +267,19 @@ def fixed_batch(dls, n:int=256) -> torch.Tensor:
     return dls.valid.after_batch(to_device(dl.create_batch(dl.before_batch(items)), dls.valid.device))[0]
 
 # %% ../nbs/10_train.ipynb #a4e7c0b1
+def build_model(arch:str,            # a name from `list_archs()`
+                num_classes:int,     # size of the classifier's output
+                in_chans:int=3,      # input channels
+                norm:str='batch',    # normalization (`list_norms()`)
+                init:str='default',  # 'default' (He) or 'fixup' (`fixup_`, needs norm='none')
+                dropout:float=0.0,   # Dropout rate on the classifier's input
+                sync_bn:bool=False,  # convert BatchNorms to SyncBatchNorm (`sync_batchnorm`)
+                **norm_options):     # options of `norm`, e.g. ghost_bs=32
+    "The model of a configuration: `create_model`, then Fixup for `init='fixup'`, then SyncBatchNorm if asked."
+    model = create_model(arch, num_classes=num_classes, norm=norm, dropout=dropout, in_chans=in_chans, **norm_options)
+    if init == 'fixup': model = fixup_(model)
+    return sync_batchnorm(model, sync_bn)
+
 def make_learner(cfg:dict,                 # a full configuration (`recipe_config(...)` updated with overrides; keys of `BASE`)
                  dls,                      # the loaders (`data.get_dls`)
                  info:dict,                # the dict `get_dls` returns with them (num_classes, in_chans, ...)
@@ -277,10 +290,8 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     "The `Learner` of configuration `cfg`: model (seeded), optimizer, parameter groups, loss and the variant's own callbacks."
     c = cfg
     torch.manual_seed(c['seed'])
-    model = create_model(c['arch'], num_classes=info['num_classes'], norm=c['norm'], dropout=c['dropout'],
-                         in_chans=info['in_chans'], **norm_options(c))
-    if c['init'] == 'fixup': model = fixup_(model)
-    model = sync_batchnorm(model, c['sync_bn'])
+    model = build_model(c['arch'], info['num_classes'], info['in_chans'], c['norm'], c['init'], c['dropout'], c['sync_bn'],
+                        **norm_options(c))
     if device is not None: model = model.to(device)
     if c['channels_last']: model = model.to(memory_format=torch.channels_last)
     if c['opt'] == 'sgd': opt_func = partial(SGD, mom=c['mom'], decouple_wd=False)
@@ -308,7 +319,7 @@ def _print_config(c, world, device):
     print(f"  {'recipe':16s} {c['recipe']}", flush=True)
 
 def run(c:dict) -> dict:
-    "Run (or resume) the training described by the resolved configuration `c`; return the summary."
+    "Run (or resume) the training described by the configuration `c` (`resolve_config`'s, or `recipe_config` updated); return the summary."
     state = process_state()
     world, rank, main = state.num_processes, state.process_index, state.is_main_process
     device = state.device
@@ -357,7 +368,7 @@ def run(c:dict) -> dict:
     if main:
         out.mkdir(parents=True, exist_ok=True)
         _print_config(c, world, device)
-        conf = dict(config={k: v for k, v in c.items() if not k.startswith('_')}, source=c['_source'], world_size=world,
+        conf = dict(config={k: v for k, v in c.items() if not k.startswith('_')}, source=c.get('_source', {}), world_size=world,
                     global_batch=c['bs'] * world, peak_lr=list(learn.lr), data={k: v for k, v in info.items() if k != 'classes'},
                     classes=info.get('classes'))
         if resume:   # keep the record of earlier starts
