@@ -47,14 +47,16 @@ class RecomputeStats(Callback):
     order = 5   # after TrainEvalCallback (which calls model.train())
     def __init__(self, xb,                    # a fixed batch of inputs (tensor), or a list of such batches
                  every:int|str=1,             # recompute before every `every`-th training step, or 'epoch': before each epoch
-                 bs:int|None=None):           # forward `xb` in pieces of `bs` samples (memory); None: at once
+                 bs:int|None=None,            # forward `xb` in pieces of `bs` samples (memory); None: at once
+                 start_epoch:int=0):          # epochs already done (a resumed run counts its steps on from there)
         if every != 'epoch' and (not isinstance(every, int) or isinstance(every, bool) or every < 1):
             raise ValueError(f"every must be an int >= 1 (training steps) or 'epoch', got {every!r}")
-        self.xb, self.every, self.bs, self.n_recomputed = xb, every, bs, 0
+        self.xb, self.every, self.bs, self.start_epoch, self.n_recomputed = xb, every, bs, start_epoch, 0
     def _recompute(self):
         xs = self.xb.split(self.bs) if (self.bs and isinstance(self.xb, torch.Tensor)) else self.xb
         recompute_stats_(unwrap_model(self.learn.model), xs); self.n_recomputed += 1
     def before_train(self):
         if self.every == 'epoch': self._recompute()
     def before_batch(self):
-        if self.every != 'epoch' and self.training and self.learn.train_iter % self.every == 0: self._recompute()
+        if self.every == 'epoch' or not self.training: return
+        if (self.start_epoch * self.n_iter + self.learn.train_iter) % self.every == 0: self._recompute()

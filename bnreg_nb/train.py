@@ -351,6 +351,8 @@ def run(c:dict) -> dict:
         ck = torch.load(out / 'last.pth', map_location=device, weights_only=False)
         net.load_state_dict(ck['model']); learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
         start, history, best, scaler_state = ck['epoch'], ck['history'], ck['best'], ck.get('scaler')
+        for cb in learn.cbs:   # the step count goes on from the checkpoint: recomputations fall on the same steps as unresumed
+            if isinstance(cb, RecomputeStats): cb.start_epoch = start
         set_rng_states(ck['rng'])
         if start >= c['epochs']:
             if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a larger --epochs to train longer.")
