@@ -255,7 +255,7 @@ def callback_overhead(learners:dict,  # `overhead_learners`'s
     for r in range(rounds + 1):
         for name, (learn, timer) in learners.items():
             timer.times = []
-            with learn.no_bar(), learn.no_logging(): learn.fit(1, lr=0.01)
+            with learn.no_bar(), learn.no_logging(): learn.fit(1)
             if r: rows += [dict(variant=name, round=r, step=i, seconds=t) for i, t in enumerate(timer.times)]
     return pd.DataFrame(rows)
 
