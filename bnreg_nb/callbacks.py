@@ -19,14 +19,15 @@ from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
 from accelerate import PartialState
-from accelerate.utils import reduce
+from accelerate.utils import reduce, gather_object
 from .core import unwrap_model
 from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
 
 # %% auto #0
-__all__ = ['CSV_COLUMNS', 'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'XLAMarkStep',
-           'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states', 'RunLog']
+__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'Diverged',
+           'all_reduce', 'NanGuard', 'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states',
+           'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -144,17 +145,82 @@ def set_rng_states(s:dict):
     torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
     if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
+# %% ../nbs/08_callbacks.ipynb #b7c1e002
+def parse_every(s:str|int|None) -> tuple[str, float]|None:
+    "`--ckpt-every`: N training steps ('500' -> ('steps', 500)) or a duration ('10m' -> ('seconds', 600); also 's', 'h'); None: never."
+    if s is None: return None
+    m = re.fullmatch(r'\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*', str(s))
+    if not m or float(m[1]) <= 0 or (not m[2] and not m[1].isdigit()):
+        raise ValueError(f"--ckpt-every takes a number of training steps (e.g. 500) or a duration (e.g. 30s, 10m, 2h), got {s!r}")
+    return ('steps', int(m[1])) if not m[2] else ('seconds', float(m[1]) * {'s': 1, 'm': 60, 'h': 3600}[m[2]])
+
+
+# %% ../nbs/08_callbacks.ipynb #b7c1e004
+EXIT_RESUMABLE = 75   # like EX_TEMPFAIL: stopped on request, with a checkpoint; run the same command again (or --resume) to continue
+
+class Preempted(Exception):
+    "The run stopped on SIGTERM/SIGUSR1 after writing a checkpoint (`path`)."
+    def __init__(self, msg, path=None): super().__init__(msg); self.path = path
+
+class Preemption:
+    "A context that turns SIGTERM and SIGUSR1 into a flag (`requested`) the run checks at its next step boundary."
+    signals = (signal.SIGTERM, signal.SIGUSR1)
+    def __init__(self): self.requested, self.signum, self.old = False, None, {}
+    def handler(self, signum, frame): self.requested, self.signum = True, signum
+    def __enter__(self):
+        try: self.old = {s: signal.signal(s, self.handler) for s in self.signals}
+        except ValueError: self.old = {}   # not the main thread: signals stay as they are
+        return self
+    def __exit__(self, *exc):
+        for s, h in self.old.items(): signal.signal(s, h)
+
+
+# %% ../nbs/08_callbacks.ipynb #b7c1e006
+class CheckpointError(RuntimeError):
+    "No usable checkpoint in a run folder; the message names the files and the fix."
+
+CKPT_FILES = ('last.pth', 'prev.pth')   # the newest checkpoint and the one before it
+
+def save_checkpoint(ck:dict, out:Path):
+    "Write `ck` as `out/last.pth`, keeping the previous `last.pth` as `prev.pth`; each file is complete or absent."
+    out, tmp = Path(out), Path(out) / 'last.pth.tmp'
+    torch.save(ck, tmp)
+    if (out / 'last.pth').exists(): os.replace(out / 'last.pth', out / 'prev.pth')
+    os.replace(tmp, out / 'last.pth')
+
+def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]:
+    "The newest readable checkpoint of run folder `out` and its path; a damaged one is named (`say`) and skipped."
+    tried = []
+    for name in CKPT_FILES:
+        f = Path(out) / name
+        if not f.exists(): continue
+        try:
+            ck = torch.load(f, map_location=map_location, weights_only=False)
+            if not (isinstance(ck, dict) and {'model', 'opt', 'epoch'} <= set(ck)): raise ValueError('not a checkpoint of this command')
+            return ck, f
+        except Exception as e:
+            why = (str(e).splitlines() or ['unreadable'])[0].split('. ')[0][:100]   # the first sentence is enough
+            tried.append(f"{f} ({type(e).__name__}: {why})")
+            say(f"warning: checkpoint {f} is damaged or unreadable ({tried[-1].split(' (', 1)[1][:-1]}); trying the previous one")
+    raise CheckpointError(f"no usable checkpoint in {out}: " + ('; '.join(tried) if tried else f"none of {', '.join(CKPT_FILES)} exists") +
+                          ". Start the run again without --resume (a new --out), or restore a checkpoint file from a backup.")
+
+
 # %% ../nbs/08_callbacks.ipynb #884baf20
 class RunLog(Callback):
-    "Per-epoch metrics (exact, all processes), metrics.csv, last/best checkpoints, one printed line per epoch."
+    "Per-epoch metrics (exact, all processes), metrics.csv, checkpoints (last two, best; also inside an epoch), one printed line per epoch."
     order = 70   # after Recorder (50) and ProgressCallback (60)
     def __init__(self, out:Path|str,          # the run's folder
                  cfg:dict,                    # the run's configuration (kept in the checkpoints; `epochs` for the printed line)
                  start_epoch:int=0,           # epochs done before this fit (a resumed run)
                  history=None, best=None,     # the rows and the best row so far (a resumed run)
-                 write:bool=True):            # write files and print (the main process only)
+                 write:bool=True,             # write files and print (the main process only)
+                 ckpt_every=None,             # also checkpoint inside epochs: every N steps or a duration (`parse_every`)
+                 preemption=None,             # a `Preemption`: on its flag, checkpoint at the next step and raise `Preempted`
+                 resume_state=None):          # a mid-epoch checkpoint to continue from (its `step` > 0)
         self.out, self.cfg, self.start_epoch, self.write = Path(out), cfg, start_epoch, write
         self.history, self.best = list(history or []), best
+        self.every, self.preemption, self.resume_state = parse_every(ckpt_every), preemption, resume_state
 
     def before_fit(self):
         self.diag = next((cb for cb in self.learn.cbs if isinstance(cb, NormDiagnostics)), None)
@@ -164,17 +230,20 @@ class RunLog(Callback):
         self.pen_cb = next((cb for cb in self.learn.cbs if isinstance(cb, ClassifierPenalty)), None)
         self.net = unwrap_model(self.learn.model)
         self.dev = next(self.net.parameters()).device
+        self.last_ck = time.monotonic()
 
     def before_epoch(self):
         self.t0 = time.perf_counter()
         z = lambda n: torch.zeros(n, device=self.dev, dtype=torch.float64)
         self.tsum, self.vsum, self.pen = z(2), z(3), z(2)
-        self.vn = 0
+        self.vn, self.time_before = 0, 0.0
+        if self.epoch == 0 and self.resume_state and self.resume_state.get('step'):
+            self.learn.all_batches = self._resumed_batches   # this epoch's training batches start after the checkpoint's step
 
     def before_train(self): self.tt0 = time.perf_counter()
     def after_train(self):
         if self.dev.type == 'cuda': torch.cuda.synchronize()
-        self.train_time = time.perf_counter() - self.tt0
+        self.train_time = time.perf_counter() - self.tt0 + self.time_before
 
     def after_batch(self):
         y, pred = self.learn.yb[0], self.learn.pred.detach().float()
@@ -184,6 +253,7 @@ class RunLog(Callback):
             p = self.pen_cb.last_penalty if self.pen_cb is not None else None
             if p is not None: self.pen += torch.stack([p.detach().double().to(self.dev) * len(y), torch.tensor(float(len(y)), device=self.dev, dtype=torch.float64)])
             self.last_lr = float(self.opt.hypers[0]['lr'])
+            self.step_boundary()
         else:
             l = F.cross_entropy(pred, y, reduction='none')
             k = min(5, pred.shape[1])
@@ -217,7 +287,7 @@ class RunLog(Callback):
         else: is_best = False
         if self.write:
             ck = self.checkpoint(e)
-            atomic_save(ck, self.out / 'last.pth')
+            save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
             if is_best: atomic_save(ck, self.out / 'best.pth')
             atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
             self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
@@ -237,11 +307,72 @@ class RunLog(Callback):
             try: row[name] = float(v)
             except (TypeError, ValueError): pass
 
-    def checkpoint(self, e) -> dict:
-        "What `last.pth`/`best.pth` hold: model, optimizer, epoch, metrics so far, grad scaler, RNG states, configuration."
-        return dict(model=self.net.state_dict(), opt=self.opt.state_dict(), epoch=e, history=self.history, best=self.best,
+    def checkpoint(self, e, step=0, ranks=None) -> dict:
+        "What the checkpoints hold: model, optimizer, epochs done (+ `step`s of the next), metrics so far, grad scaler, RNG states, configuration."
+        return dict(model=self.net.state_dict(), opt=self.opt.state_dict(), epoch=e, step=step, ranks=ranks, world_size=max(num_distrib(), 1),
+                    history=self.history, best=self.best,
                     scaler=self.learn.scaler.state_dict() if getattr(self.learn, 'scaler', None) is not None else None,
                     rng=rng_states(), config={k: v for k, v in self.cfg.items() if not k.startswith('_')})
+
+    def step_boundary(self):
+        "After a training step: write a mid-epoch checkpoint when `ckpt_every` says so or a preemption was asked for (agreed by all processes)."
+        g = (self.start_epoch + self.epoch) * self.n_iter + self.iter + 1   # global steps done
+        due = self.every is not None and self.every[0] == 'steps' and g % self.every[1] == 0
+        flags = torch.tensor([self.preemption is not None and self.preemption.requested,
+                              self.every is not None and self.every[0] == 'seconds' and time.monotonic() - self.last_ck >= self.every[1]],
+                             dtype=torch.float32)
+        if num_distrib() > 1 and (self.preemption is not None or (self.every and self.every[0] == 'seconds')):
+            flags = all_reduce(flags.to(self.dev), 'max').cpu()   # one tiny reduction per step: every process decides alike
+        stop, due = bool(flags[0]), due or bool(flags[1])
+        if (due and self.iter + 1 < self.n_iter) or stop: self.save_step()
+        if stop:
+            f, sig = self.out / 'last.pth', self.preemption.signum
+            err = Preempted(f"stopped by {signal.Signals(sig).name if sig else 'a signal'} in epoch {self.start_epoch + self.epoch + 1}, "
+                            f"after step {self.iter + 1} of {self.n_iter}; checkpoint {f}", f)
+            err.detail = err.args[0]   # fastai prefixes the callback's name to args; keep the plain message
+            raise err
+        kill = os.environ.get('BNREG_TEST_KILL_AT_STEP')    # test hooks: die (SIGKILL) or be asked to stop (SIGTERM) after global step N
+        if kill and int(kill) == g: os.kill(os.getpid(), signal.SIGKILL)
+        term = os.environ.get('BNREG_TEST_SIGTERM_AT_STEP', '').split('@')   # 'N', or 'N@R': only process R
+        if term[0] and int(term[0]) == g and (len(term) == 1 or int(term[1]) == rank_distrib()): os.kill(os.getpid(), signal.SIGTERM)
+
+    def save_step(self):
+        "Checkpoint inside the epoch: the shared state once, and each process's RNG states and partial sums of the epoch."
+        m = self.diag.means['train']
+        mine = dict(rng=rng_states(), tsum=self.tsum.cpu(), pen=self.pen.cpu(), diag_n=m.n,
+                    diag={k: torch.as_tensor(v).cpu() for k, v in m.sums.items()},
+                    train_time=time.perf_counter() - self.tt0 + self.time_before, last_lr=self.last_lr)
+        ranks = gather_object([mine]) if num_distrib() > 1 else [mine]
+        if self.write: save_checkpoint(self.checkpoint(self.start_epoch + self.epoch, self.iter + 1, ranks), self.out)
+        self.last_ck = time.monotonic()
+
+    def _resumed_batches(self):
+        "`Learner.all_batches` for the first epoch of a run resumed inside it: the same shuffled order, from the checkpoint's step on."
+        learn, r = self.learn, self.resume_state
+        del learn.all_batches   # once
+        k, mine = r['step'], r['ranks'][rank_distrib() if len(r['ranks']) > 1 else 0]
+        learn.n_iter, learn.train_iter = len(learn.dl), k    # `iter` and `train_iter` go on from k (schedule, recomputations)
+        self.net.load_state_dict(r['model'])                  # undo anything done at the epoch's start (e.g. a recomputation)
+        self.tsum, self.pen = mine['tsum'].to(self.dev), mine['pen'].to(self.dev)
+        m = self.diag.means['train']; m.sums, m.n = {k_: v.to(self.dev) for k_, v in mine['diag'].items()}, mine['diag_n']
+        self.time_before, self.last_lr = mine['train_time'], mine['last_lr']
+        dl = learn.dl
+        get_idxs, create_batches, after_batch = dl.get_idxs, dl.create_batches, dl.after_batch
+        dl.get_idxs = lambda: list(get_idxs())[k * dl.bs:]    # the epoch's order (seeded by EpochSeed), without the k batches done
+        # the checkpoint's RNG states, restored where the uninterrupted run had them: right before the next batch is made.
+        # Without workers that is where the items are made; with workers, where the main process transforms the batch
+        # (the workers' own draws, e.g. the crops of image folders, then differ: same batches, other augmentation).
+        def restore_then(samps): set_rng_states(mine['rng']); yield from create_batches(samps)
+        def restore_once(b):
+            set_rng_states(mine['rng']); dl.after_batch = after_batch
+            return after_batch(b)
+        if getattr(dl, 'num_workers', 0) == 0: dl.create_batches = restore_then
+        else: dl.after_batch = restore_once
+        try:
+            for i, b in enumerate(dl, k): learn.one_batch(i, b)
+        finally:
+            for a in ('get_idxs', 'create_batches'): dl.__dict__.pop(a, None)
+            dl.after_batch = after_batch
 
     def _print(self, s):
         mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)

@@ -28,7 +28,8 @@ from .noise import RecomputeStats
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, CSV_COLUMNS,
-                                atomic_write, set_rng_states)
+                                atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
+                                CKPT_FILES, CheckpointError, load_checkpoint)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
@@ -74,8 +75,12 @@ def _every(s:str) -> int|str:
     "`--recompute-every`: a number of training steps, or 'epoch'."
     return s if s == 'epoch' else int(s)
 
+def _ckpt_every(s:str) -> str:
+    "`--ckpt-every`: checked by `parse_every`, kept as written (steps, or a duration such as 10m)."
+    parse_every(s); return s
+
 INITS = ('default', 'fixup')
-RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress')   # what --resume may change
+RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'ckpt_every')   # what --resume may change
 
 FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
@@ -113,10 +118,11 @@ FLAGS = dict(
     sync_bn=Flag(bool, False, "synchronize BatchNorm statistics across processes (SyncBatchNorm); off by default because it changes BatchNorm's noise"),
     strict_images=Flag(bool, False, "stop at the first unreadable image (default: skip it, count it in summary.json, list it in bad_images.txt)"),
     progress=Flag(bool, True, "show progress bars (main process only)"),
+    ckpt_every=Flag(_ckpt_every, None, "also write a resumable checkpoint inside epochs: every N training steps (e.g. 500) or every duration (e.g. 10m, 30s, 1h); the last two checkpoints are kept"),
     block_norms=Flag(bool, False, "also record the mean output norm of every residual block (train and validation) in metrics.csv"),
     # not configuration keys: they say where the configuration comes from
     recipe=Flag(str, None, "named preset: " + ', '.join(RECIPES) + f" (default: {DEFAULT_RECIPE})", tuple(RECIPES)),
-    resume=Flag(str, None, "continue the run in this folder from its last checkpoint (flags may change only " +
+    resume=Flag(str, None, "continue the run in this folder from its newest readable checkpoint, or 'auto': continue --out if it holds one, else start it (flags may change only " +
                 ', '.join('--' + k.replace('_', '-') for k in RESUMABLE) + ")"),
 )
 BASE = {k: f.default for k, f in FLAGS.items() if k not in ('recipe', 'resume')}
@@ -139,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "`python -m bnreg_nb.train` or `bnreg-train` (one process), or `accelerate launch -m bnreg_nb.train` "
                     "(several processes, GPUs, machines, TPU). Values come from BASE, then the recipe, then your flags.",
         epilog="recipes:\n" + '\n'.join(f"  {k}: {v['_about']}" for k, v in RECIPES.items()) +
-               "\n\nexit codes: 0 done, 2 bad configuration or data, 3 the loss became NaN/infinite.",
+               "\n\nexit codes: 0 done, 2 bad configuration or data (or no usable checkpoint to resume), 3 the loss became NaN/infinite, "
+               f"{EXIT_RESUMABLE} stopped by SIGTERM/SIGUSR1 after writing a checkpoint (run the same command with --resume to continue).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     for k, f in FLAGS.items():
         flag = '--' + k.replace('_', '-')
@@ -156,11 +163,17 @@ def resolve_config(args:argparse.Namespace|dict) -> dict:
     a = dict(vars(args) if isinstance(args, argparse.Namespace) else args)
     resume = a.pop('resume', None)
     explicit = {k: v for k, v in a.items() if v is not None}
+    auto = resume == 'auto'
+    if auto:   # the same command line every time (a requeued job): continue --out if it holds a checkpoint, else start it
+        if not explicit.get('out'): raise ConfigError("--resume auto continues the run in --out: add --out DIR (the same on every start).")
+        o = Path(explicit['out'])
+        resume = str(o) if (o / 'config.json').exists() and any((o / f).exists() for f in CKPT_FILES) else None
+        if resume: explicit.pop('out')
     if resume:
         f = Path(resume) / 'config.json'
         if not f.exists(): raise ConfigError(f"--resume {resume}: no config.json there. Pass the folder of a run started by this command.")
-        if not (Path(resume) / 'last.pth').exists():
-            raise ConfigError(f"--resume {resume}: no last.pth there (the run stopped before its first epoch ended). Start it again without --resume.")
+        if not any((Path(resume) / f).exists() for f in CKPT_FILES):
+            raise ConfigError(f"--resume {resume}: no checkpoint there ({' or '.join(CKPT_FILES)}; the run stopped before its first one). Start it again without --resume.")
         saved = json.loads(f.read_text())
         cfg, src = saved['config'], dict(saved['source'])
         bad = {k: v for k, v in explicit.items() if k != 'recipe' and k not in RESUMABLE and cfg.get(k) != v}
@@ -176,7 +189,7 @@ def resolve_config(args:argparse.Namespace|dict) -> dict:
     rec = recipe_config(name)
     src = {k: ('recipe' if k in RECIPES[name] else 'default') for k in BASE}
     src.update({k: 'flag' for k in explicit})
-    return {**rec, **explicit, '_source': src, '_resume': None}
+    return {**rec, **explicit, '_source': src, '_resume': None, '_auto': auto}
 
 def _valid_arch(a): return a in list_archs() or (_re_wrn.match(a) and (int(_re_wrn.match(a)[1]) - 4) % 6 == 0)
 
@@ -223,6 +236,8 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
         raise ConfigError(f"--recompute-every takes a number of training steps (1 or more) or 'epoch', got {ev!r}")
     if c['clip'] is not None and not c['clip'] > 0:
         raise ConfigError(f"--clip is the largest gradient norm allowed, a positive number; got {c['clip']} (drop --clip for no clipping)")
+    try: parse_every(c.get('ckpt_every'))
+    except ValueError as e: raise ConfigError(str(e)) from None
     if c['threads'] is not None and c['threads'] < 1: raise ConfigError(f"--threads must be at least 1, got {c['threads']}")
     if c['sync_bn'] and c['norm'] != 'batch':
         raise ConfigError(f"--sync-bn synchronizes BatchNorm statistics, but --norm is {c['norm']!r} (nothing to synchronize): drop --sync-bn.")
@@ -330,7 +345,7 @@ def run(c:dict) -> dict:
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
     out = Path(broadcast_object(str(out)))
-    if not resume and (out / 'config.json').exists():
+    if not resume and not c.get('_auto') and (out / 'config.json').exists():
         raise ConfigError(f"{out} already holds a run: continue it with --resume {out}, or choose another --out.")
     c = {**c, 'out': str(out)}
     # --- data (the main process first: it may download)
@@ -346,19 +361,27 @@ def run(c:dict) -> dict:
     # --- learner
     learn = make_learner(c, dls, info, out, device, world)
     net = unwrap_model(learn.model)
-    start, history, best, scaler_state = 0, [], None, None
+    start, history, best, scaler_state, mid = 0, [], None, None, None
     if resume:
-        ck = torch.load(out / 'last.pth', map_location=device, weights_only=False)
+        ck, f = load_checkpoint(out, 'cpu' if device.type == 'cpu' else device, say=(lambda s: print(s, file=sys.stderr, flush=True)) if main else (lambda s: None))
         net.load_state_dict(ck['model']); learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
         start, history, best, scaler_state = ck['epoch'], ck['history'], ck['best'], ck.get('scaler')
+        if ck.get('step'):   # inside epoch start + 1
+            if ck['world_size'] != world:
+                raise ConfigError(f"{f} was written inside an epoch by {ck['world_size']} process(es); resume it with as many "
+                                  f"(now {world}), or resume from an end-of-epoch checkpoint.")
+            mid = dict(step=ck['step'], ranks=ck['ranks'], model=ck['model'])
+        if main: print(f"resuming from {f}: epoch {start + 1}, step {ck.get('step', 0)}" if mid else f"resuming from {f}: after epoch {start}", flush=True)
         for cb in learn.cbs:   # the step count goes on from the checkpoint: recomputations fall on the same steps as unresumed
             if isinstance(cb, RecomputeStats): cb.start_epoch = start
         set_rng_states(ck['rng'])
-        if start >= c['epochs']:
+        if start >= c['epochs'] and not mid:
             if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a larger --epochs to train longer.")
             return json.loads((out / 'summary.json').read_text()) if (out / 'summary.json').exists() else {}
     if c['compile']: learn.model = torch.compile(net)
-    runlog, wsync = RunLog(out, c, start, history, best, write=main), WeightSync(start)
+    preemption = Preemption()
+    runlog = RunLog(out, c, start, history, best, write=main, ckpt_every=c.get('ckpt_every'), preemption=preemption, resume_state=mid)
+    wsync = WeightSync(start)
     cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start),
            NanGuard(start), runlog, wsync]
     if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device.type, scaler_state))
@@ -385,8 +408,9 @@ def run(c:dict) -> dict:
         if num_distrib() > 0:
             learn.add_cb(AccelerateTrainer())
             if rank: learn.remove_cb(ProgressCallback)
-        learn.fit(c['epochs'] - start, reset_opt=False)
+        with preemption: learn.fit(c['epochs'] - start, reset_opt=False)
     except Diverged as e: status, err = 'diverged', e
+    except Preempted as e: status, err = 'preempted', e
     finally:
         if num_distrib() > 0: learn.remove_cb(AccelerateTrainer)
     rec.update(status=status, train_seconds=round(time.perf_counter() - t0, 1), epochs_done=len(runlog.history),
@@ -399,16 +423,22 @@ def run(c:dict) -> dict:
                f"lengthen the warm-up (--warmup, now {c['warmup']}), use Fixup (--norm none --init fixup) or BatchNorm, "
                f"or add a penalty (--penalty functional --coef 3e-4).")
         if runlog.history: msg += f"\n  Continue from the checkpoint with a lower lr: python -m bnreg_nb.train --resume {out} --lr {c['lr'] / 10:g}"
+    if status == 'preempted':
+        err_path, err = err.path, getattr(err, 'detail', err)
+        rec['error'] = str(err)
+        msg = f"Preempted: {err}.\n  Continue with the same command and --resume {out} (or --resume auto --out {out})."
     summary = _summary(c, rec, learn)
     if main:
         atomic_write(json.dumps(summary, indent=2, default=str), out / 'summary.json')
         if status == 'diverged': raise Diverged(msg)
+        if status == 'preempted': raise Preempted(msg, err_path)
         f = summary['final']
         print(f"Done: top-1 {100 * f['top1']:.2f}% (best {100 * summary['best']['top1']:.2f}% at epoch {summary['best']['epoch']}) "
               f"after {summary['epochs_done']} epochs, {summary['train_seconds']:.0f} s.\nOutputs in {out.resolve()}/: "
               f"config.json, metrics.csv, last.pth, best.pth, summary.json" +
               (f"; {summary['bad_images']} unreadable image(s) skipped, listed in bad_images.txt" if summary['bad_images'] else ''), flush=True)
     elif status == 'diverged': raise Diverged(str(err))
+    elif status == 'preempted': raise Preempted(str(err), err_path)
     return summary
 
 def _summary(c, rec, learn) -> dict:
@@ -427,9 +457,10 @@ def main(argv:list[str]|None=None, # the flags (default: the process's arguments
         cfg = resolve_config(args)
         run(cfg)
         return 0
-    except (ConfigError, DataError, DataNotFound) as e: return fail(e, 2)
+    except (ConfigError, DataError, DataNotFound, CheckpointError) as e: return fail(e, 2)
     except UnreadableImage as e: return fail(str(e).strip().splitlines()[-1], 2)
     except Diverged as e: return fail(e, 3)
+    except Preempted as e: return fail(e, EXIT_RESUMABLE)
 
 # %% ../nbs/10_train.ipynb #6c0d8974
 if __name__ == '__main__' and not in_ipython(): sys.exit(main())
