@@ -12,7 +12,7 @@ from functools import partial
 from typing import Callable, NamedTuple
 import torch
 from torch import nn
-from fastcore.basics import noop
+from fastai.callback.progress import noop   # the very object ProgressCallback compares learn.logger with (fastai.imports.noop, not fastcore's)
 from fastcore.imports import in_ipython
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.training import GradientClip
