@@ -90,7 +90,7 @@ def train_variants(variants:dict,             # name -> configuration overrides 
                    recipe:str='fmnist-quick', # the training recipe everything else overrides
                    quiet:bool=False,          # hide the training command's printed lines
                    **common) -> pd.DataFrame:
-    "Train every variant with the training command into `out/<variant>` (finished ones are kept); `read_runs` of them."
+    "Train every variant with the training command into `out/<variant>` (finished ones are kept); write and return `read_runs` of them (`out/metrics.csv`, with the record `out/run.json`)."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     for name, opts in variants.items():
         folder = out / slug(name)
@@ -103,7 +103,10 @@ def train_variants(variants:dict,             # name -> configuration overrides 
             try: run(cfg)
             except Diverged: pass   # summary.json says 'diverged'; metrics.csv holds the epochs before
         if not quiet: print(f"{name}: {run_status(folder)}", flush=True)
-    return read_runs(out, variants)
+    df = read_runs(out, variants)
+    df.to_csv(out / 'metrics.csv', index=False)
+    write_record(out, seed=common.get('seed'), recipe=recipe, **{k: v for k, v in common.items() if k != 'seed'}, variants=variants)
+    return df
 
 # %% ../nbs/11_experiments.ipynb #dd52144e
 GROWTH_ARCHS = 'resnet20,resnet56,resnet110,resnet18,resnet50,resnet101,resnet152'
@@ -189,10 +192,7 @@ def penalties(out:str='runs/penalties',    # output folder: a run folder per var
     chosen = pick(penalty_variants(emb_coef, fun_coef, drop_p), variants)
     common = dict(arch=arch, n_train=n_train, n_valid=n_valid, epochs=epochs, bs=bs, lr=lr, wd=wd, clip=clip or None,
                   seed=seed, threads=threads, block_norms=True)
-    df = train_variants(chosen, out, recipe, quiet, **common)
-    df.to_csv(Path(out) / 'metrics.csv', index=False)
-    write_record(out, seed=seed, recipe=recipe, **{k: v for k, v in common.items() if k != 'seed'}, variants=chosen)
-    return df
+    return train_variants(chosen, out, recipe, quiet, **common)
 
 # %% ../nbs/11_experiments.ipynb #bda2f3c9
 def plot_runs(df:pd.DataFrame,   # tidy runs: `read_runs`'s table
@@ -290,7 +290,7 @@ def callback_compute_ms(learn,              # a Learner of `overhead_learners` (
     def penalty_step(cb):
         hh, zz = h.clone().requires_grad_(), z.clone().requires_grad_()
         pen = cb.penalty(hh, zz, fc); pen.backward()
-        stats.add(len(hh), penalty=pen.detach() * len(hh), h_norm=example_norms(hh).sum(), z_norm=example_norms(zz).sum())
+        stats.add(len(hh), penalty=pen.detach() * len(hh))
     def norms_step(blocks):
         stats.add(len(h), embedding_norm=example_norms(h).sum(), logit_norm=example_norms(z).sum())
         if blocks: stats.add(0, **{n: example_norms(o).sum() / o[0].numel() ** 0.5 for n, o in outs.items()})
@@ -355,10 +355,7 @@ def noise(out:str='runs/noise',         # output folder: a run folder per varian
     "Ghost BatchNorm (8, 32), BatchNorm and the noise-free BatchNorm on Fashion-MNIST: per-epoch accuracy, losses and norms."
     chosen = pick(NOISE_VARIANTS, variants)
     common = dict(arch=arch, n_train=n_train, n_valid=n_valid, epochs=epochs, bs=bs, lr=lr, wd=wd, seed=seed, threads=threads)
-    df = train_variants(chosen, out, recipe, quiet, **common)
-    df.to_csv(Path(out) / 'metrics.csv', index=False)
-    write_record(out, seed=seed, recipe=recipe, **{k: v for k, v in common.items() if k != 'seed'}, variants=chosen)
-    return df
+    return train_variants(chosen, out, recipe, quiet, **common)
 
 # %% ../nbs/11_experiments.ipynb #53423aad
 def decode_benchmark(n:int=256, size=(500, 375), crop:int=224, bs:int=64, workers=(0,), root=None, seed:int=0) -> pd.DataFrame:

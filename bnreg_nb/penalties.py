@@ -10,7 +10,7 @@ import torch
 from torch import nn, Tensor
 from fastai.callback.core import Callback
 from fastai.callback.training import GradientAccumulation
-from .core import ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms
+from .core import ClassifierHook, EpochMeans, add_value_metrics, remove_metrics
 
 # %% auto #0
 __all__ = ['PENALTIES', 'embedding_penalty', 'functional_l2', 'dropout_penalty', 'ClassifierPenalty', 'EmbeddingPenalty',
@@ -60,8 +60,7 @@ class ClassifierPenalty(Callback):
         self.remove_hooks()   # left over from a fit that an exception ended
         self.hook = ClassifierHook(self.learn.model, self.layer)
         v = self.stats.value
-        self._added = add_value_metrics(self.learn, {self.metric_name: lambda: v('penalty'),
-                                                     'train_h_norm': lambda: v('h_norm'), 'train_z_norm': lambda: v('z_norm')})
+        self._added = add_value_metrics(self.learn, {self.metric_name: lambda: v('penalty')})
         self._metrics_of = self.learn
     def before_train(self): self.stats.reset()
     def before_batch(self): self.hook.armed = True
@@ -75,7 +74,7 @@ class ClassifierPenalty(Callback):
         self.learn.loss_grad = self.learn.loss_grad + pen
         self.learn.loss = self.learn.loss + pen.detach()
         self.last_penalty = pen.detach()
-        self.stats.add(len(h), penalty=pen * len(h), h_norm=example_norms(h).sum(), z_norm=example_norms(z).sum())
+        self.stats.add(len(h), penalty=pen * len(h))   # the norms of h and z: `NormDiagnostics`, the one recorder
     def after_cancel_fit(self): self.remove_hooks()
     def after_fit(self): self.remove_hooks()
 
