@@ -143,7 +143,9 @@ LAYERS = [['core'],                                        # run records, the cl
           ['fixup', 'penalties', 'noise', 'diagnostics'],  # the paper's mechanisms, one module each
           ['data'],                                        # datasets and DataLoaders
           ['callbacks'], ['distributed'], ['train'],       # the training command: composes, owns no science
-          ['experiments']]                                 # studies, runners, benchmarks, figures
+          ['evaluate'],                                    # a finished run back as a model; evaluating it on other data
+          ['experiments'],                                 # the experiments and their figures
+          ['study', 'bench']]                              # the reproduction study's runner; the performance benchmarks
 
 # %% ../nbs/00_core.ipynb #56b023ce
 def package_imports(pkg_dir:Path|str, pkg:str='bnreg_nb') -> dict[str, set[str]]:
