@@ -21,10 +21,11 @@ from fastai.data.core import DataLoaders, DataLoader
 
 # %% auto #0
 __all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNIST_MEAN', 'FMNIST_STD', 'CIFAR10_CLASSES',
-           'SMALL_DATASETS', 'DATASET_ALIASES', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'data_root',
-           'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx', 'fmnist_tensors', 'fmnist_batch',
-           'load_cifar10', 'load_svhn', 'BatchTfm', 'DataError', 'image_folders', 'write_image_tree', 'UnreadableImage',
-           'decode_rgb', 'imagenet_tfms', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'get_dls']
+           'SMALL_DATASETS', 'DATASET_ALIASES', 'HOLDOUT_SEED', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD',
+           'data_root', 'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx', 'fmnist_tensors',
+           'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm', 'holdout_split', 'DataError', 'image_folders',
+           'write_image_tree', 'UnreadableImage', 'decode_rgb', 'imagenet_tfms', 'ImageFiles', 'count_bad_images',
+           'SyntheticImages', 'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -211,24 +212,44 @@ class BatchTfm:
         return x, y
 
 # %% ../nbs/07_data.ipynb #496ce5cf
+HOLDOUT_SEED = 2021   # fixed, independent of --seed: every seed and variant holds out the same images
+
+def holdout_split(n:int,                 # size of the training pool
+                  holdout:int,           # how many of its images to hold out
+                  seed:int=HOLDOUT_SEED, # the split's seed (not the run's)
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Indices `(train, held_out)` of a pool of `n` training images: `holdout` chosen at random with a fixed seed, both sorted."
+    if not 0 < holdout < n:
+        raise DataError(f"--holdout {holdout}: the training set has {n} images; hold out between 1 and {n - 1} of them.")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return perm[holdout:].sort().values, perm[:holdout].sort().values
+
 def _subset(x, y, n, seed):
     "A fixed random subset of `n` examples (all when `n` is None)."
     if n is None or n >= len(x): return x, y
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
     return x[idx], y[idx]
 
-def _in_memory_dls(key, bs, n_train, n_valid, seed, device, path, download, augment, channels_last):
+def _in_memory_dls(key, bs, n_train, n_valid, seed, device, path, download, augment, channels_last, holdout=None):
     "The loaders of a small dataset held in memory (`key` of `SMALL_DATASETS`), and the dict describing them."
     spec = SMALL_DATASETS[key]
-    def get(split, n):
+    def get(split):
         x, y = spec['load'](split, path=path, download=download)
-        return TensorDataset(*_subset(x[:, None] if x.ndim == 3 else x, y, n, seed))
-    trn, val = get('train', n_train), get('test', n_valid)
+        return (x[:, None] if x.ndim == 3 else x), y
+    x, y = get('train')
+    if holdout:   # validation on held-out training images; the test set is not loaded
+        keep, ho = holdout_split(len(x), holdout)
+        val, (x, y) = TensorDataset(x[ho], y[ho]), (x[keep], y[keep])
+    else: val = TensorDataset(*_subset(*get('test'), n_valid, seed))
+    trn = TensorDataset(*_subset(x, y, n_train, seed))
     tfm = lambda train: BatchTfm(spec['mean'], spec['std'], size=32, train=train and augment, flip=spec['flip'], channels_last=channels_last)
     dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tfm(True)),
                       DataLoader(val, bs=2 * bs, shuffle=False, device=device, after_batch=tfm(False)))
     return dls, dict(name=key, kind='in-memory', num_classes=len(spec['classes']), in_chans=trn.tensors[0].shape[1],
-                     image_size=32, n_train=len(trn), n_valid=len(val), classes=spec['classes'])
+                     image_size=32, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'test',
+                     **_holdout_info(holdout), classes=spec['classes'])
+
+def _holdout_info(holdout): return dict(holdout=holdout, holdout_seed=HOLDOUT_SEED) if holdout else {}
 
 # %% ../nbs/07_data.ipynb #072b3f6e
 IMG_EXTS = {'.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.ppm', '.pgm', '.tif', '.tiff'}
@@ -361,24 +382,29 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
             bad_log=None,              # file where skipped images are listed
             download:bool=True,        # download (torchvision) a small dataset that is not on this machine?
             augment:bool=True,         # random crop + flip on training batches (small datasets)
-            channels_last:bool=False): # batches in channels-last memory format
-    "fastai `DataLoaders` and a description dict (name, kind, num_classes, in_chans, image_size, n_train, n_valid)."
+            channels_last:bool=False,  # batches in channels-last memory format
+            holdout:int|None=None):    # validate on this many held-out training images (fixed split) instead of the test set
+    "fastai `DataLoaders` and a description dict (name, kind, num_classes, in_chans, image_size, n_train, n_valid, valid_set)."
     data = data or 'fashion-mnist'
     name, _, folder = data.partition(':') if not os.path.exists(data) else (data, '', '')
     key = DATASET_ALIASES.get(name.lower(), name.lower())
+    if holdout and n_valid is not None:
+        raise DataError(f"--n-valid {n_valid} subsets the test set, but with --holdout {holdout} the validation set is the "
+                        f"{holdout} held-out training images: drop --n-valid (--holdout sets the validation set's size).")
     if key in SMALL_DATASETS:
         if image_size not in (None, 32): raise DataError(f"{key} is served at 32x32; --image-size {image_size} is not supported for it.")
-        return _in_memory_dls(key, bs, n_train, n_valid, seed, device, folder or None, download, augment, channels_last)
+        return _in_memory_dls(key, bs, n_train, n_valid, seed, device, folder or None, download, augment, channels_last, holdout)
     size = image_size or 224
     pin = device is not None and torch.device(device).type == 'cuda'
     if key == 'synthetic':
+        if holdout: raise DataError("--holdout holds out training images for validation; synthetic data has nothing to hold out: drop --holdout.")
         classes = 1000 if size >= 64 else 10
         trn, val = SyntheticImages(n_train or 10_000, size, classes, seed=seed), SyntheticImages(n_valid or 1_000, size, classes, seed=seed + 1)
         tf = lambda: BatchTfm(IMAGENET_MEAN, IMAGENET_STD, channels_last=channels_last)
         dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tf(), pin_memory=pin),
                           DataLoader(val, bs=bs, device=device, after_batch=tf(), pin_memory=pin))
         return dls, dict(name='synthetic', kind='synthetic', num_classes=classes, in_chans=3, image_size=size,
-                         n_train=len(trn), n_valid=len(val))
+                         n_train=len(trn), n_valid=len(val), valid_set='synthetic')
     if not os.path.exists(data) and '/' not in data and os.sep not in data:
         raise DataError(f"Unknown dataset {data!r}: valid names are {', '.join(list(SMALL_DATASETS) + ['synthetic'])} "
                         f"(optionally name:/folder), or pass the path of a folder with train/<class>/ and val/<class>/.")
@@ -386,10 +412,15 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
     def sub(s, n):
         if n is None or n >= len(s): return s
         return [s[i] for i in sorted(torch.randperm(len(s), generator=torch.Generator().manual_seed(seed))[:n].tolist())]
-    trn = ImageFiles(sub(f['train'], n_train), imagenet_tfms(True, size), strict_images, bad_log)
-    val = ImageFiles(sub(f['val'], n_valid), imagenet_tfms(False, size), strict_images, bad_log)
+    pool, val_files = f['train'], sub(f['val'], n_valid)
+    if holdout:   # validation on held-out train/ images, with the validation transforms; val/ is not used
+        keep, ho = holdout_split(len(pool), holdout)
+        pool, val_files = [pool[i] for i in keep.tolist()], [pool[i] for i in ho.tolist()]
+    trn = ImageFiles(sub(pool, n_train), imagenet_tfms(True, size), strict_images, bad_log)
+    val = ImageFiles(val_files, imagenet_tfms(False, size), strict_images, bad_log)
     tf = lambda: BatchTfm(IMAGENET_MEAN, IMAGENET_STD, channels_last=channels_last)
     dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, num_workers=workers, device=device, after_batch=tf(), pin_memory=pin),
                       DataLoader(val, bs=bs, num_workers=workers, device=device, after_batch=tf(), pin_memory=pin))
     return dls, dict(name=str(Path(data).expanduser().resolve()), kind='image-folder', num_classes=len(f['classes']), in_chans=3,
-                     image_size=size, n_train=len(trn), n_valid=len(val), classes=f['classes'])
+                     image_size=size, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'val',
+                     **_holdout_info(holdout), classes=f['classes'])

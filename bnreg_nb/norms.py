@@ -13,8 +13,9 @@ from torch import nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['NORMS', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'batch_norm', 'ghost_norm', 'frozen_norm',
-           'register_norm', 'list_norms', 'norm_layer', 'NormAct2d', 'timm_norm_act', 'sync_batchnorm']
+__all__ = ['NORMS', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'ReferenceBatchNorm2d', 'reference_stats_',
+           'clear_reference_', 'batch_norm', 'ghost_norm', 'frozen_norm', 'reference_norm', 'register_norm',
+           'list_norms', 'norm_layer', 'NormAct2d', 'timm_norm_act', 'sync_batchnorm']
 
 # %% ../nbs/01_norms.ipynb #5c2a2235
 class GhostBatchNorm2d(nn.BatchNorm2d):
@@ -123,6 +124,59 @@ def recompute_stats_(model:nn.Module,  # a model holding `FrozenStatsBatchNorm2d
         model.train(was_training)
     return model
 
+# %% ../nbs/01_norms.ipynb #cccbaa36
+def _normalize(x, mean, var, w, b, eps):
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    y = (x.float() - mean.view(shape)) * torch.rsqrt(var.view(shape) + eps)
+    if w is not None: y = y * w.view(shape) + b.view(shape)
+    return y.to(x.dtype)
+
+class ReferenceBatchNorm2d(nn.BatchNorm2d):
+    "BatchNorm2d that in training normalizes with the statistics of a fixed reference batch at the current weights, with their gradient."
+    def __init__(self, num_features:int,        # number of channels C
+                 eps:float=1e-5, momentum:float|None=0.1, affine:bool=True, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, True, device, dtype)
+        self._ref, self._collect = None, False   # the reference statistics (mean, var) of this step; collecting them now?
+
+    def forward(self, x:torch.Tensor) -> torch.Tensor:
+        self._check_input_dim(x)
+        if not self.training:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
+        if self._collect:   # the reference pass: its statistics, with their graph, serve the training pass that follows
+            var, mean = torch.var_mean(x.float(), dim=[0, 2, 3], correction=0)
+            self._ref = (mean, var)
+            with torch.no_grad():
+                n, m = x.numel() // x.shape[1], self.momentum
+                self.num_batches_tracked += 1
+                m = 1.0 / float(self.num_batches_tracked) if m is None else m
+                self.running_mean.lerp_(mean.to(self.running_mean.dtype), m)
+                self.running_var.lerp_((var * n / max(n - 1, 1)).to(self.running_var.dtype), m)
+            return _normalize(x, mean, var, self.weight, self.bias, self.eps)
+        if self._ref is None:
+            raise RuntimeError("ReferenceBatchNorm2d in training needs this step's reference statistics: call "
+                               "reference_stats_(model, x_ref) before the forward pass (the ReferenceStats callback does it each step)")
+        return _normalize(x, *self._ref, self.weight, self.bias, self.eps)
+
+# %% ../nbs/01_norms.ipynb #1714063d
+def _reference_bns(model): return [m for m in model.modules() if isinstance(m, ReferenceBatchNorm2d)]
+
+def reference_stats_(model:nn.Module,  # a model holding `ReferenceBatchNorm2d` layers
+                     x_ref:torch.Tensor, # the reference batch (the same tensor every step)
+                    ) -> nn.Module:
+    "Compute, with gradient, the reference statistics of every `ReferenceBatchNorm2d` of `model` at its current weights."
+    mods = _reference_bns(model)
+    if not mods: raise ValueError("reference_stats_: the model has no ReferenceBatchNorm2d; build it with norm='reference'")
+    for m in mods: m._collect = True
+    try: (model.forward_features if hasattr(model, 'forward_features') else model)(x_ref)
+    finally:
+        for m in mods: m._collect = False
+    return model
+
+def clear_reference_(model:nn.Module) -> nn.Module:
+    "Drop the reference statistics of `model`'s `ReferenceBatchNorm2d` layers (and the graph they hold)."
+    for m in _reference_bns(model): m._ref = None
+    return model
+
 # %% ../nbs/01_norms.ipynb #8c06b7e3
 def batch_norm(num_features:int) -> nn.BatchNorm2d:
     "Factory of `norm='batch'`: `nn.BatchNorm2d(num_features)`."
@@ -142,7 +196,14 @@ def frozen_norm(num_features:int,        # channels
     "Factory of `norm='frozen'`: `FrozenStatsBatchNorm2d(num_features, warmup_steps, momentum=momentum)`."
     return FrozenStatsBatchNorm2d(num_features, warmup_steps, momentum=momentum)
 
-NORMS: dict[str, Callable|None] = {'batch': batch_norm, 'none': None, 'ghost': ghost_norm, 'frozen': frozen_norm}
+def reference_norm(num_features:int,        # channels
+                   momentum:float|None=0.1, # running-statistics momentum (eval mode uses the running statistics)
+                  ) -> ReferenceBatchNorm2d:
+    "Factory of `norm='reference'`: `ReferenceBatchNorm2d(num_features, momentum=momentum)`."
+    return ReferenceBatchNorm2d(num_features, momentum=momentum)
+
+NORMS: dict[str, Callable|None] = {'batch': batch_norm, 'none': None, 'ghost': ghost_norm, 'frozen': frozen_norm,
+                                   'reference': reference_norm}
 
 # %% ../nbs/01_norms.ipynb #7530edb8
 def register_norm(name:str, factory:Callable|None=None):
@@ -191,7 +252,7 @@ def timm_norm_act(num_features, norm=None, act_layer=nn.SiLU, **kwargs):
 
 # %% ../nbs/01_norms.ipynb #af9d65ba
 def _convert_sync(m:nn.Module, process_group):
-    if isinstance(m, (GhostBatchNorm2d, FrozenStatsBatchNorm2d)): return m   # per-process by design / fixed
+    if isinstance(m, (GhostBatchNorm2d, FrozenStatsBatchNorm2d, ReferenceBatchNorm2d)): return m   # per-process by design / fixed
     if isinstance(m, nn.modules.batchnorm._BatchNorm): return nn.SyncBatchNorm.convert_sync_batchnorm(m, process_group)
     for name, child in m.named_children():
         new = _convert_sync(child, process_group)

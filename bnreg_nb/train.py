@@ -97,6 +97,8 @@ FLAGS = dict(
     image_size=Flag(int, None, "training crop size (image folders and synthetic; small datasets are 32)"),
     n_train=Flag(int, None, "use a fixed random subset of this many training images"),
     n_valid=Flag(int, None, "use a fixed random subset of this many validation images"),
+    holdout=Flag(int, None, "validate on this many images held out from the training set instead of the test set (a fixed subset, the same for every --seed; "
+                 "removed from the training pool before --n-train draws; not with --n-valid): for choosing hyper-parameters"),
     epochs=Flag(int, 3, "number of epochs"),
     bs=Flag(int, 128, "batch size per device (process)"),
     lr=Flag(float, 0.1, "peak learning rate for a global batch of 256 images; scaled linearly by the global batch (bs x processes)"),
@@ -247,6 +249,11 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
         raise ConfigError(f"--warmup ({c['warmup']} epochs) must be shorter than --epochs ({c['epochs']}).")
     if c['precision'] == 'fp16' and device_type == 'cpu':
         raise ConfigError("--precision fp16 needs a GPU (float16 autocast with loss scaling); on CPU use --precision bf16 or fp32.")
+    if c.get('holdout') is not None:
+        if c['holdout'] < 1: raise ConfigError(f"--holdout is a number of training images to validate on (1 or more), got {c['holdout']}")
+        if c['n_valid'] is not None:
+            raise ConfigError(f"--n-valid {c['n_valid']} subsets the test set, but with --holdout {c['holdout']} the validation set is the "
+                              f"held-out training images: drop --n-valid (--holdout sets the validation set's size).")
     if c['n_train'] is not None and c['n_train'] < c['bs'] * world_size:
         raise ConfigError(f"--n-train {c['n_train']} is smaller than one global batch ({c['bs']} x {world_size} processes): lower --bs or raise --n-train.")
     return cfg
@@ -352,7 +359,8 @@ def run(c:dict) -> dict:
     with state.main_process_first():
         dls, info = get_dls(c['data'], bs=c['bs'], image_size=c['image_size'], workers=c['workers'], n_train=c['n_train'],
                                   n_valid=c['n_valid'], seed=c['seed'], device=device, strict_images=c['strict_images'],
-                                  bad_log=out / 'bad_images.txt', download=main, channels_last=c['channels_last'])
+                                  bad_log=out / 'bad_images.txt', download=main, channels_last=c['channels_last'],
+                                  holdout=c.get('holdout'))
     if len(dls.train) < max(world, 1):
         raise ConfigError(f"The training set ({info['n_train']} images) is smaller than one global batch "
                           f"({c['bs']} x {world} processes): lower --bs or use more data.")

@@ -42,10 +42,10 @@ TOC_DEPTH = 3                                        # Quarto's default
 SIDEBAR_PLAN = {
     'Start here':    [('index', 'Overview')],
     'Mechanisms':    ['01_norms', '02_models', '03_fixup', '04_penalties', '05_noise', '06_diagnostics'],
-    'Training':      ['07_data', '08_callbacks', '09_distributed', '10_train'],
-    'Experiments':   ['11_experiments'],
+    'Training':      ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
+    'Experiments':   ['12_experiments', '13_study', '14_bench'],
     'Reproductions': ['reproductions/*'],
-    'Development':   ['00_core', '12_docs'],
+    'Development':   ['00_core', '15_docs'],
 }
 
 def say(*a): print('[site]', *a, file=sys.stderr, flush=True)
