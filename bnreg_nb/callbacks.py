@@ -25,9 +25,10 @@ from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
 
 # %% auto #0
-__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'Diverged',
-           'all_reduce', 'NanGuard', 'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states',
-           'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'RunLog']
+__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule',
+           'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'XLAMarkStep', 'atomic_save', 'atomic_write',
+           'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError',
+           'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -206,6 +207,51 @@ def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]
                           ". Start the run again without --resume (a new --out), or restore a checkpoint file from a backup.")
 
 
+# %% ../nbs/08_callbacks.ipynb #c4e1ab02
+TENSORBOARD_MISSING = ("--log tensorboard needs the tensorboard package, which is not installed here: pip install tensorboard "
+                       "(or pip install 'bnreg_nb[tensorboard]'), or drop --log tensorboard (metrics.csv is written anyway).")
+
+def check_tensorboard():
+    "Raise `ImportError` with the fix (`TENSORBOARD_MISSING`) when torch's TensorBoard writer cannot be imported."
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError: raise ImportError(TENSORBOARD_MISSING) from None
+
+class TensorBoardLog:
+    "TensorBoard event files of a run: per step (`train/...`) and per epoch (`epoch/...`), at the global step."
+    def __init__(self, log_dir:Path|str,   # the folder of the event files
+                 steps_done:int=0):        # global steps before this start (a resumed run): later events are purged
+        check_tensorboard()
+        from torch.utils.tensorboard import SummaryWriter
+        self.w = SummaryWriter(str(log_dir), purge_step=steps_done + 1 if steps_done else None)
+        self.prev = (0, {}, None)
+    def step(self, g:int, loss:torch.Tensor, penalty:torch.Tensor|None, lr:float, means=None):
+        "Step `g`'s loss, penalty and lr, and the step's mean norms from `means` (the `EpochMeans` of `NormDiagnostics`)."
+        names, vals = ['loss', 'lr'], [loss.detach().double().reshape(()), torch.tensor(lr, dtype=torch.float64)]
+        if penalty is not None: names.append('penalty'); vals.append(penalty.detach().double().reshape(()))
+        if means is not None and means.n:
+            n0, s0, of = self.prev
+            if of is not means.sums: n0, s0 = 0, {}   # the epoch's start reset the means (`EpochMeans.reset` makes a new dict)
+            for k in ('embedding_norm', 'logit_norm'):
+                if k in means.sums and means.n > n0:
+                    names.append(k); vals.append(((means.sums[k] - s0.get(k, 0)) / (means.n - n0)).double().reshape(()))
+            self.mark(means)
+        for k, v in zip(names, torch.stack([v.cpu() for v in vals]).tolist()): self.w.add_scalar(f'train/{k}', v, g)   # one sync
+    def mark(self, means):
+        "Take `means` (an `EpochMeans`) as they are now as the start of the next step's norms (a resumed epoch's restored sums)."
+        self.prev = (means.n, dict(means.sums), means.sums)
+    def epoch(self, row:dict, g:int):
+        "Every number of an epoch's `metrics.csv` row."
+        for k, v in row.items():
+            if k != 'epoch' and isinstance(v, (int, float)) and math.isfinite(v): self.w.add_scalar(f'epoch/{k}', v, g)
+        self.w.flush()
+    def flush(self): self.w.flush()
+    def close(self): self.w.close()
+
+def fmt_duration(s:float) -> str:
+    "A duration for people: '45 s', '12 min', '3.4 h'."
+    return f"{s:.0f} s" if s < 90 else f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
+
+
 # %% ../nbs/08_callbacks.ipynb #884baf20
 class RunLog(Callback):
     "Per-epoch metrics (exact, all processes), metrics.csv, checkpoints (last two, best; also inside an epoch), one printed line per epoch."
@@ -217,10 +263,12 @@ class RunLog(Callback):
                  write:bool=True,             # write files and print (the main process only)
                  ckpt_every=None,             # also checkpoint inside epochs: every N steps or a duration (`parse_every`)
                  preemption=None,             # a `Preemption`: on its flag, checkpoint at the next step and raise `Preempted`
-                 resume_state=None):          # a mid-epoch checkpoint to continue from (its `step` > 0)
+                 resume_state=None,           # a mid-epoch checkpoint to continue from (its `step` > 0)
+                 tensorboard:bool=False):     # also log to TensorBoard, in `out/tensorboard/` (`TensorBoardLog`)
         self.out, self.cfg, self.start_epoch, self.write = Path(out), cfg, start_epoch, write
         self.history, self.best = list(history or []), best
         self.every, self.preemption, self.resume_state = parse_every(ckpt_every), preemption, resume_state
+        self.tensorboard, self.tb = tensorboard, None
 
     def before_fit(self):
         self.diag = next((cb for cb in self.learn.cbs if isinstance(cb, NormDiagnostics)), None)
@@ -230,7 +278,11 @@ class RunLog(Callback):
         self.pen_cb = next((cb for cb in self.learn.cbs if isinstance(cb, ClassifierPenalty)), None)
         self.net = unwrap_model(self.learn.model)
         self.dev = next(self.net.parameters()).device
-        self.last_ck = time.monotonic()
+        self.last_ck = self.fit_t0 = time.monotonic()
+        if self.tensorboard and self.write:   # global steps done before this fit: events after them (a killed run's) are purged
+            done = self.start_epoch * len(self.dls.train) + ((self.resume_state or {}).get('step') or 0)
+            self.tb = TensorBoardLog(self.out / 'tensorboard', done)
+        self.steps_per_epoch = len(self.dls.train)
 
     def before_epoch(self):
         self.t0 = time.perf_counter()
@@ -253,6 +305,7 @@ class RunLog(Callback):
             p = self.pen_cb.last_penalty if self.pen_cb is not None else None
             if p is not None: self.pen += torch.stack([p.detach().double().to(self.dev) * len(y), torch.tensor(float(len(y)), device=self.dev, dtype=torch.float64)])
             self.last_lr = float(self.opt.hypers[0]['lr'])
+            if self.tb is not None: self.tb.step(self.global_step, l, p, self.last_lr, self.diag.means['train'])
             self.step_boundary()
         else:
             l = F.cross_entropy(pred, y, reduction='none')
@@ -285,6 +338,7 @@ class RunLog(Callback):
         self.history.append(row)
         if self.best is None or row['top1'] > self.best['top1']: self.best, is_best = dict(row), True
         else: is_best = False
+        if self.tb is not None: self.tb.epoch(row, (self.start_epoch + self.epoch + 1) * self.steps_per_epoch)
         if self.write:
             ck = self.checkpoint(e)
             save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
@@ -293,9 +347,22 @@ class RunLog(Callback):
             self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
                         f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
                         f"|h| {row['embedding_norm']:.3g}  |z| {row['logit_norm']:.3g}  lr {row['lr']:.4g}  "
-                        f"{row['images_per_s']:.0f} img/s  {row['epoch_time_s']:.1f} s")
+                        f"{row['images_per_s']:.0f} img/s  {row['epoch_time_s']:.1f} s" + self.time_left(e))
         kill = os.environ.get('BNREG_TEST_KILL_AFTER_EPOCH')   # test hook: die like a killed job right after epoch N's checkpoint
         if kill and int(kill) == e: os.kill(os.getpid(), signal.SIGKILL)
+
+    @property
+    def global_step(self) -> int: return (self.start_epoch + self.epoch) * self.n_iter + self.iter + 1   # training steps done
+
+    def time_left(self, e:int) -> str:
+        "'  ~N min left': the remaining epochs at the mean pace of this fit's epochs ('' after the last epoch)."
+        left = self.cfg['epochs'] - e
+        return f"  ~{fmt_duration((time.monotonic() - self.fit_t0) / (self.epoch + 1) * left)} left" if left > 0 else ''
+
+    def after_fit(self): self.close()
+    def close(self):
+        "Close the TensorBoard log (also called by the training command after a fit an exception ended)."
+        if self.tb is not None: self.tb.close(); self.tb = None
 
     _dup = re.compile(r'^(train_loss|valid_loss|time|(train|valid)_[hz]_norm|\w+_penalty)$')   # already in CSV_COLUMNS
     def extra_metrics(self, row):
@@ -316,7 +383,7 @@ class RunLog(Callback):
 
     def step_boundary(self):
         "After a training step: write a mid-epoch checkpoint when `ckpt_every` says so or a preemption was asked for (agreed by all processes)."
-        g = (self.start_epoch + self.epoch) * self.n_iter + self.iter + 1   # global steps done
+        g = self.global_step
         due = self.every is not None and self.every[0] == 'steps' and g % self.every[1] == 0
         flags = torch.tensor([self.preemption is not None and self.preemption.requested,
                               self.every is not None and self.every[0] == 'seconds' and time.monotonic() - self.last_ck >= self.every[1]],
@@ -326,6 +393,7 @@ class RunLog(Callback):
         stop, due = bool(flags[0]), due or bool(flags[1])
         if (due and self.iter + 1 < self.n_iter) or stop: self.save_step()
         if stop:
+            if self.tb is not None: self.tb.flush()
             f, sig = self.out / 'last.pth', self.preemption.signum
             err = Preempted(f"stopped by {signal.Signals(sig).name if sig else 'a signal'} in epoch {self.start_epoch + self.epoch + 1}, "
                             f"after step {self.iter + 1} of {self.n_iter}; checkpoint {f}", f)
@@ -344,6 +412,7 @@ class RunLog(Callback):
                     train_time=time.perf_counter() - self.tt0 + self.time_before, last_lr=self.last_lr)
         ranks = gather_object([mine]) if num_distrib() > 1 else [mine]
         if self.write: save_checkpoint(self.checkpoint(self.start_epoch + self.epoch, self.iter + 1, ranks), self.out)
+        if self.tb is not None: self.tb.flush()   # what the checkpoint has seen is in the event file
         self.last_ck = time.monotonic()
 
     def _resumed_batches(self):
@@ -355,6 +424,7 @@ class RunLog(Callback):
         self.net.load_state_dict(r['model'])                  # undo anything done at the epoch's start (e.g. a recomputation)
         self.tsum, self.pen = mine['tsum'].to(self.dev), mine['pen'].to(self.dev)
         m = self.diag.means['train']; m.sums, m.n = {k_: v.to(self.dev) for k_, v in mine['diag'].items()}, mine['diag_n']
+        if self.tb is not None: self.tb.mark(m)
         self.time_before, self.last_lr = mine['train_time'], mine['last_lr']
         dl = learn.dl
         get_idxs, create_batches, after_batch = dl.get_idxs, dl.create_batches, dl.after_batch

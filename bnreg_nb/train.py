@@ -29,7 +29,7 @@ from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, CSV_COLUMNS,
                                 atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
-                                CKPT_FILES, CheckpointError, load_checkpoint)
+                                CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
@@ -80,7 +80,7 @@ def _ckpt_every(s:str) -> str:
     parse_every(s); return s
 
 INITS = ('default', 'fixup')
-RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'ckpt_every')   # what --resume may change
+RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'ckpt_every', 'log')   # what --resume may change
 
 FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
@@ -122,6 +122,8 @@ FLAGS = dict(
     progress=Flag(bool, True, "show progress bars (main process only)"),
     ckpt_every=Flag(_ckpt_every, None, "also write a resumable checkpoint inside epochs: every N training steps (e.g. 500) or every duration (e.g. 10m, 30s, 1h); the last two checkpoints are kept"),
     block_norms=Flag(bool, False, "also record the mean output norm of every residual block (train and validation) in metrics.csv"),
+    log=Flag(str, 'csv', "where the metrics go: csv (metrics.csv), or tensorboard (metrics.csv and TensorBoard event files in <out>/tensorboard/: "
+             "losses, accuracy, lr, penalty, ||h||, ||z|| per epoch, and per training step; needs `pip install tensorboard`)", ('csv', 'tensorboard')),
     # not configuration keys: they say where the configuration comes from
     recipe=Flag(str, None, "named preset: " + ', '.join(RECIPES) + f" (default: {DEFAULT_RECIPE})", tuple(RECIPES)),
     resume=Flag(str, None, "continue the run in this folder from its newest readable checkpoint, or 'auto': continue --out if it holds one, else start it (flags may change only " +
@@ -241,6 +243,10 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     try: parse_every(c.get('ckpt_every'))
     except ValueError as e: raise ConfigError(str(e)) from None
     if c['threads'] is not None and c['threads'] < 1: raise ConfigError(f"--threads must be at least 1, got {c['threads']}")
+    if c.get('log', 'csv') not in FLAGS['log'].choices: raise ConfigError(f"Unknown --log {c['log']!r}; valid: {', '.join(FLAGS['log'].choices)}")
+    if c.get('log') == 'tensorboard':
+        try: check_tensorboard()
+        except ImportError as e: raise ConfigError(str(e)) from None
     if c['sync_bn'] and c['norm'] != 'batch':
         raise ConfigError(f"--sync-bn synchronizes BatchNorm statistics, but --norm is {c['norm']!r} (nothing to synchronize): drop --sync-bn.")
     if c['schedule'] == 'onecycle' and src.get('warmup') in ('flag', 'flag (resume)') and c['warmup'] > 0:
@@ -388,7 +394,8 @@ def run(c:dict) -> dict:
             return json.loads((out / 'summary.json').read_text()) if (out / 'summary.json').exists() else {}
     if c['compile']: learn.model = torch.compile(net)
     preemption = Preemption()
-    runlog = RunLog(out, c, start, history, best, write=main, ckpt_every=c.get('ckpt_every'), preemption=preemption, resume_state=mid)
+    runlog = RunLog(out, c, start, history, best, write=main, ckpt_every=c.get('ckpt_every'), preemption=preemption, resume_state=mid,
+                    tensorboard=c.get('log') == 'tensorboard')
     wsync = WeightSync(start)
     cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start),
            NanGuard(start), runlog, wsync]
@@ -421,6 +428,7 @@ def run(c:dict) -> dict:
     except Preempted as e: status, err = 'preempted', e
     finally:
         if num_distrib() > 0: learn.remove_cb(AccelerateTrainer)
+        runlog.close()   # the TensorBoard log, also after a fit an exception ended
     rec.update(status=status, train_seconds=round(time.perf_counter() - t0, 1), epochs_done=len(runlog.history),
                final=runlog.history[-1] if runlog.history else None, best=runlog.best, weight_sync=wsync.checks)
     if status == 'diverged':
@@ -443,7 +451,7 @@ def run(c:dict) -> dict:
         f = summary['final']
         print(f"Done: top-1 {100 * f['top1']:.2f}% (best {100 * summary['best']['top1']:.2f}% at epoch {summary['best']['epoch']}) "
               f"after {summary['epochs_done']} epochs, {summary['train_seconds']:.0f} s.\nOutputs in {out.resolve()}/: "
-              f"config.json, metrics.csv, last.pth, best.pth, summary.json" +
+              f"config.json, metrics.csv, last.pth, best.pth, summary.json" + (', tensorboard/' if c.get('log') == 'tensorboard' else '') +
               (f"; {summary['bad_images']} unreadable image(s) skipped, listed in bad_images.txt" if summary['bad_images'] else ''), flush=True)
     elif status == 'diverged': raise Diverged(str(err))
     elif status == 'preempted': raise Preempted(str(err), err_path)
