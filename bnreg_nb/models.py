@@ -197,7 +197,7 @@ def _efficientnet(variant, num_classes, norm, dropout, in_chans, **kw):
 _RESNETS = {'resnet18': (BasicBlock, [2, 2, 2, 2]), 'resnet34': (BasicBlock, [3, 4, 6, 3]),
             'resnet50': (Bottleneck, [3, 4, 6, 3]), 'resnet101': (Bottleneck, [3, 4, 23, 3]),
             'resnet152': (Bottleneck, [3, 8, 36, 3])}
-_CIFAR_RESNETS = {f'resnet{d}': d for d in (20, 32, 44, 56, 110)}
+_CIFAR_RESNETS = {f'resnet{d}': d for d in (8, 14, 20, 32, 44, 56, 110)}
 _EFFNETS = [f'efficientnet_b{i}' for i in range(9)]
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
 

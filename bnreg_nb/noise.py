@@ -11,10 +11,10 @@ import torch
 from torch import nn, Tensor
 from fastai.callback.core import Callback
 from .core import unwrap_model
-from .norms import recompute_stats_
+from .norms import recompute_stats_, ReferenceBatchNorm2d, reference_stats_, clear_reference_
 
 # %% auto #0
-__all__ = ['batch_dependence', 'RecomputeStats']
+__all__ = ['batch_dependence', 'RecomputeStats', 'ReferenceStats']
 
 # %% ../nbs/05_noise.ipynb #62123a1f
 @torch.no_grad()
@@ -60,3 +60,20 @@ class RecomputeStats(Callback):
     def before_batch(self):
         if self.every == 'epoch' or not self.training: return
         if (self.start_epoch * self.n_iter + self.learn.train_iter) % self.every == 0: self._recompute()
+
+# %% ../nbs/05_noise.ipynb #4cd44796
+class ReferenceStats(Callback):
+    "Before every training step, compute the reference statistics of `ReferenceBatchNorm2d` layers on the fixed batch `xb` (with gradient)."
+    order = 5   # after TrainEvalCallback (model.train()), before the forward pass
+    def __init__(self, xb:Tensor): # the reference batch: the same images every step
+        self.xb, self.n_steps = xb, 0
+    def before_fit(self):
+        model = unwrap_model(self.learn.model)
+        if not any(isinstance(m, ReferenceBatchNorm2d) for m in model.modules()):
+            raise ValueError("ReferenceStats needs a model with ReferenceBatchNorm2d layers: build it with norm='reference'")
+        self.xb = self.xb.to(next(model.parameters()).device)
+    def before_batch(self):
+        if not self.training: return
+        reference_stats_(unwrap_model(self.learn.model), self.xb); self.n_steps += 1
+    def after_batch(self): clear_reference_(unwrap_model(self.learn.model))   # free the reference graph
+    def after_fit(self): clear_reference_(unwrap_model(self.learn.model))

@@ -24,7 +24,7 @@ from .norms import list_norms, sync_batchnorm
 from .models import create_model, list_archs
 from .fixup import fixup_, fixup_splitter
 from .penalties import make_penalty
-from .noise import RecomputeStats
+from .noise import RecomputeStats, ReferenceStats
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, CSV_COLUMNS,
@@ -84,7 +84,8 @@ RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', '
 
 FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
-    norm=Flag(str, 'batch', "normalization: batch, none, ghost (Ghost BatchNorm, needs --ghost-bs), frozen (noise-free BatchNorm)"),
+    norm=Flag(str, 'batch', "normalization: batch, none, ghost (Ghost BatchNorm, needs --ghost-bs), frozen (noise-free BatchNorm: fixed statistics, no gradient through them), "
+                              "reference (noise-free BatchNorm that keeps standardization: statistics of a fixed reference batch of --bs training images, with their gradient; a step costs about 2x)"),
     init=Flag(str, 'default', "initialization: default (He) or fixup (needs --norm none)"),
     penalty=Flag(str, 'none', "additive penalty: none, embedding (coef*mean||h||^2), functional (coef*mean||z||^2), dropout (second-order dropout penalty, --coef is the rate p)",
                  ('none', 'embedding', 'functional', 'dropout')),
@@ -327,6 +328,7 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     cbs = [NormDiagnostics(blocks=c['block_norms'])]
     if c['penalty'] != 'none': cbs.append(make_penalty(c['penalty'], c['coef']))
     if c['norm'] == 'frozen' and c['recompute_every'] is not None: cbs.append(RecomputeStats(fixed_batch(dls), every=c['recompute_every']))
+    if c['norm'] == 'reference': cbs.append(ReferenceStats(fixed_batch(dls, c['bs'])))
     if c['clip']: cbs.append(GradientClip(c['clip']))
     learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(label_smoothing=c['label_smoothing']), opt_func=opt_func,
                     splitter=fixup_splitter if c['init'] == 'fixup' else trainable_params, lr=peak_lrs(c, world_size),
