@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastai.learner import AvgSmoothLoss
+from fastai.torch_core import tensor
 from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
 from accelerate import PartialState
@@ -26,8 +28,8 @@ from .diagnostics import NormDiagnostics
 
 # %% auto #0
 __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule',
-           'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'XLAMarkStep', 'atomic_save', 'atomic_write',
-           'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError',
+           'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'XLAMarkStep', 'atomic_save',
+           'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError',
            'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
@@ -105,16 +107,71 @@ def all_reduce(t:torch.Tensor, # a tensor, the same shape on every process
     return reduce(t.to(PartialState().device), reduction=op)
 
 class NanGuard(Callback):
-    "Raise `Diverged` (before the optimizer step) when the loss is NaN or infinite on any process."
+    "Raise `Diverged` when the loss is NaN or infinite on any process: before the step's update, or (`lag=1`, on a GPU) at the next step without waiting for the device, before any checkpoint keeps the update."
     order = 5   # before `Precision.before_step` (10), which may skip the step
-    def __init__(self, start_epoch:int=0): self.start_epoch = start_epoch   # epochs done before this fit
+    def __init__(self, start_epoch:int=0,  # epochs done before this fit
+                 lag:int|None=None):       # 0: check each step before its update (waits for the device); 1: read at the next step; None: 1 on a GPU, else 0
+        self.start_epoch, self.lag, self.flags, self.agreed, self.pending = start_epoch, lag, {}, {}, None
+
+    def before_fit(self):
+        p = next(self.learn.model.parameters(), None)
+        self.dev = p.device if p is not None else torch.device('cpu')
+        self.k = (1 if self.dev.type == 'cuda' else 0) if self.lag is None else self.lag
+        self.pending, self.agreed, self.hin, self.hout = None, {}, None, None
+
+    def _buffers(self, n:int):
+        "Host buffers for the flags sent and read back (page-locked on a GPU: copies that do not wait)."
+        if self.hout is None or len(self.hout) != n:
+            pin = self.dev.type == 'cuda'
+            self.hin, self.hout = torch.zeros(n - 1, pin_memory=pin), torch.zeros(n, pin_memory=pin)
+
     def before_step(self):
-        bad = torch.stack([~torch.isfinite(self.learn.loss_grad.detach()).all(), ~torch.isfinite(self.learn.loss.detach()).all()]).any()
-        if all_reduce(bad.float().reshape(1), 'max').item() > 0:
-            e = self.start_epoch + self.epoch + 1
-            err = Diverged(f"the loss became {self.learn.loss.item()} at epoch {e}, step {self.iter + 1} of {self.n_iter}")
+        if self.k: self.check()   # the previous step's flags: their copy finished while this step's forward and backward ran
+        lg, l = self.learn.loss_grad.detach(), self.learn.loss.detach()
+        v = (~(torch.isfinite(lg).all() & torch.isfinite(l).all())).float().reshape(1)
+        many = num_distrib() > 1
+        names = list(self.flags) if many else []   # other callbacks' host flags, agreed in the same reduction (one per step)
+        self._buffers(1 + len(names))
+        if names:
+            self.hin.copy_(torch.tensor([float(bool(self.flags[k]())) for k in names]))
+            v = torch.cat([v, self.hin.to(v.device, non_blocking=True)])
+        if many: v = all_reduce(v, 'max')
+        self.hout.copy_(v, non_blocking=True)
+        ev = None
+        if self.dev.type == 'cuda': ev = torch.cuda.Event(); ev.record()
+        g = (self.start_epoch + self.epoch) * self.n_iter + self.iter + 1
+        self.pending = dict(names=names, event=ev, loss=l, epoch=self.start_epoch + self.epoch + 1, it=self.iter + 1, n=self.n_iter, step=g)
+        if not self.k: self.check()
+
+    def check(self):
+        "Read the pending step's agreed flags (into `agreed`) and raise `Diverged` if its loss was not finite; waits only if the step is still running."
+        p, self.pending = self.pending, None
+        if p is None: return
+        if p['event'] is not None: p['event'].synchronize()
+        vals = self.hout.tolist()
+        self.agreed = dict(zip(p['names'], map(bool, vals[1:])), step=p['step'])
+        if vals[0]:
+            err = Diverged(f"the loss became {p['loss'].item()} at epoch {p['epoch']}, step {p['it']} of {p['n']}")
             err.detail = err.args[0]   # fastai prefixes the callback's name to args; keep the plain message
             raise err
+
+    def after_train(self): self.check()   # the epoch's last step, before validation and the epoch's checkpoint
+
+# %% ../nbs/08_callbacks.ipynb #b5e11a04
+class LaggedSmoothLoss(AvgSmoothLoss):
+    "fastai's smoothed training loss, accumulated on the device; `value` is that of the last step whose copy to the host finished (no wait, no gather)."
+    def reset(self): super().reset(); self.dval, self.host, self.ev, self.shown = None, None, None, (tensor(0.), 0)
+    def accumulate(self, learn):
+        self.count += 1
+        l = learn.loss.detach().mean().float()
+        self.dval = torch.lerp(l, torch.zeros_like(l) if self.dval is None else self.dval, self.beta)   # fastai's average
+        if self.host is None: self.host = torch.zeros(1, pin_memory=l.is_cuda)
+        elif self.ev is None or self.ev.query(): self.shown = (self.host[0].clone(), self.count - 1)   # the previous copy, done
+        else: return   # still copying: keep showing the older value
+        self.host.copy_(self.dval.reshape(1) / (1 - self.beta ** self.count), non_blocking=True)
+        if l.is_cuda: self.ev = torch.cuda.Event(); self.ev.record()
+    @property
+    def value(self): return self.shown[0]
 
 # %% ../nbs/08_callbacks.ipynb #21a07146
 class XLAMarkStep(Callback):
@@ -276,9 +333,16 @@ class RunLog(Callback):
             raise ValueError("RunLog reads the representation norms from NormDiagnostics: add NormDiagnostics() to the "
                              "Learner's callbacks (make_learner does)")
         self.pen_cb = next((cb for cb in self.learn.cbs if isinstance(cb, ClassifierPenalty)), None)
+        self.guard = next((cb for cb in self.learn.cbs if isinstance(cb, NanGuard)), None)
+        if self.guard is not None:   # several processes: the preemption and timed-checkpoint flags ride in NanGuard's one reduction per step
+            self.guard.flags.update(stop=lambda: self.preemption is not None and self.preemption.requested, due=self._timed_due)
         self.net = unwrap_model(self.learn.model)
         self.dev = next(self.net.parameters()).device
         self.last_ck = self.fit_t0 = time.monotonic()
+        self.ck_step = 0   # the global step of the last checkpoint (flags agreed before it are stale)
+        rec = getattr(self.learn, 'recorder', None)
+        if self.dev.type == 'cuda' and rec is not None and not isinstance(rec.smooth_loss, LaggedSmoothLoss):
+            rec.smooth_loss = LaggedSmoothLoss(rec.smooth_loss.beta)   # fastai's copies the loss to the host and gathers it every step
         if self.tensorboard and self.write:   # global steps done before this fit: events after them (a killed run's) are purged
             done = self.start_epoch * len(self.dls.train) + ((self.resume_state or {}).get('step') or 0)
             self.tb = TensorBoardLog(self.out / 'tensorboard', done)
@@ -298,16 +362,17 @@ class RunLog(Callback):
         self.train_time = time.perf_counter() - self.tt0 + self.time_before
 
     def after_batch(self):
-        y, pred = self.learn.yb[0], self.learn.pred.detach().float()
+        y = self.learn.yb[0]
         if self.training:
-            with torch.no_grad(): l = self.learn.loss_func(pred, y)
-            self.tsum += torch.stack([l.double() * len(y), torch.tensor(float(len(y)), device=l.device, dtype=torch.float64)]).to(self.dev)
+            l, n = self.learn.loss.detach(), len(y)   # the Learner's loss of the batch, taken before any penalty is added: not computed again
+            self.tsum[0] += l.double().to(self.dev) * n; self.tsum[1] += n   # on the device: nothing waits
             p = self.pen_cb.last_penalty if self.pen_cb is not None else None
-            if p is not None: self.pen += torch.stack([p.detach().double().to(self.dev) * len(y), torch.tensor(float(len(y)), device=self.dev, dtype=torch.float64)])
+            if p is not None: self.pen[0] += p.detach().double().to(self.dev) * n; self.pen[1] += n
             self.last_lr = float(self.opt.hypers[0]['lr'])
             if self.tb is not None: self.tb.step(self.global_step, l, p, self.last_lr, self.diag.means['train'])
             self.step_boundary()
         else:
+            pred = self.learn.pred.detach().float()
             l = F.cross_entropy(pred, y, reduction='none')
             k = min(5, pred.shape[1])
             v = torch.stack([l, (pred.argmax(1) == y).float(), (pred.topk(k, 1).indices == y[:, None]).any(1).float()], 1)
@@ -324,6 +389,7 @@ class RunLog(Callback):
         return {k: (t[i] / t[-1]).item() for i, k in enumerate(keys)} if t[-1] > 0 else {}
 
     def after_epoch(self):
+        if self.guard is not None: self.guard.check()   # no checkpoint keeps a non-finite step
         e = self.start_epoch + self.epoch + 1
         t, pen = all_reduce(self.tsum), all_reduce(self.pen)
         nt, nv = self.norms('train'), self.norms('valid')
@@ -339,6 +405,7 @@ class RunLog(Callback):
         if self.best is None or row['top1'] > self.best['top1']: self.best, is_best = dict(row), True
         else: is_best = False
         if self.tb is not None: self.tb.epoch(row, (self.start_epoch + self.epoch + 1) * self.steps_per_epoch)
+        self.ck_step = (self.start_epoch + self.epoch + 1) * self.steps_per_epoch
         if self.write:
             ck = self.checkpoint(e)
             save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
@@ -385,12 +452,15 @@ class RunLog(Callback):
         "After a training step: write a mid-epoch checkpoint when `ckpt_every` says so or a preemption was asked for (agreed by all processes)."
         g = self.global_step
         due = self.every is not None and self.every[0] == 'steps' and g % self.every[1] == 0
-        flags = torch.tensor([self.preemption is not None and self.preemption.requested,
-                              self.every is not None and self.every[0] == 'seconds' and time.monotonic() - self.last_ck >= self.every[1]],
-                             dtype=torch.float32)
-        if num_distrib() > 1 and (self.preemption is not None or (self.every and self.every[0] == 'seconds')):
-            flags = all_reduce(flags.to(self.dev), 'max').cpu()   # one tiny reduction per step: every process decides alike
-        stop, due = bool(flags[0]), due or bool(flags[1])
+        stop, timed = self.preemption is not None and self.preemption.requested, self._timed_due()
+        if num_distrib() > 1 and (self.preemption is not None or (self.every and self.every[0] == 'seconds')):   # every process decides alike
+            if self.guard is not None:   # agreed in NanGuard's reduction (of this step, or of the previous one on a GPU)
+                a = self.guard.agreed
+                stop, timed = a.get('stop', False), a.get('due', False) and a.get('step', 0) > self.ck_step
+            else:
+                flags = all_reduce(torch.tensor([stop, timed], dtype=torch.float32).to(self.dev), 'max').cpu()
+                stop, timed = bool(flags[0]), bool(flags[1])
+        due = due or timed
         if (due and self.iter + 1 < self.n_iter) or stop: self.save_step()
         if stop:
             if self.tb is not None: self.tb.flush()
@@ -404,8 +474,11 @@ class RunLog(Callback):
         term = os.environ.get('BNREG_TEST_SIGTERM_AT_STEP', '').split('@')   # 'N', or 'N@R': only process R
         if term[0] and int(term[0]) == g and (len(term) == 1 or int(term[1]) == rank_distrib()): os.kill(os.getpid(), signal.SIGTERM)
 
+    def _timed_due(self) -> bool: return self.every is not None and self.every[0] == 'seconds' and time.monotonic() - self.last_ck >= self.every[1]
+
     def save_step(self):
         "Checkpoint inside the epoch: the shared state once, and each process's RNG states and partial sums of the epoch."
+        if self.guard is not None: self.guard.check()   # this step's loss was finite (waits for it on a GPU, at checkpoints only)
         m = self.diag.means['train']
         mine = dict(rng=rng_states(), tsum=self.tsum.cpu(), pen=self.pen.cpu(), diag_n=m.n,
                     diag={k: torch.as_tensor(v).cpu() for k, v in m.sums.items()},
@@ -413,7 +486,7 @@ class RunLog(Callback):
         ranks = gather_object([mine]) if num_distrib() > 1 else [mine]
         if self.write: save_checkpoint(self.checkpoint(self.start_epoch + self.epoch, self.iter + 1, ranks), self.out)
         if self.tb is not None: self.tb.flush()   # what the checkpoint has seen is in the event file
-        self.last_ck = time.monotonic()
+        self.last_ck, self.ck_step = time.monotonic(), self.global_step
 
     def _resumed_batches(self):
         "`Learner.all_batches` for the first epoch of a run resumed inside it: the same shuffled order, from the checkpoint's step on."
