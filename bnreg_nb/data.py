@@ -15,7 +15,7 @@ import torchvision.datasets
 from torch.utils.data import Dataset, TensorDataset
 from torchvision.io import decode_image, read_file, ImageReadMode
 from torchvision.transforms import v2
-from PIL import Image
+from PIL import Image, ImageOps
 from scipy.io import loadmat
 from fastai.data.core import DataLoaders, DataLoader
 
@@ -258,17 +258,25 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 class DataError(ValueError):
     "A data folder that cannot be used as it is; the message says how to fix it."
 
-def _scan_split(folder:Path) -> dict[str, list[str]]:
-    out = {}
+def _is_image(e:os.DirEntry) -> bool:
+    "A regular file (or a link to one), not hidden (.DS_Store, macOS's ._name copies), with an image extension."
+    return not e.name.startswith('.') and os.path.splitext(e.name)[1].lower() in IMG_EXTS and e.is_file(follow_symlinks=True)
+
+def _scan_split(folder:Path) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    "class -> its image files in `folder/<class>/`; the entries skipped (not images: Thumbs.db, .DS_Store, folders, broken links); images lying loose in `folder`."
+    out, skipped, loose = {}, [], []
     with os.scandir(folder) as it:
         for e in sorted(it, key=lambda e: e.name):
-            if not e.is_dir(follow_symlinks=True) or e.name.startswith('.'): continue
+            if not e.is_dir(follow_symlinks=True) or e.name.startswith('.'):
+                (loose if _is_image(e) else skipped).append(e.path); continue
             with os.scandir(e.path) as files:
-                out[e.name] = sorted(f.path for f in files if os.path.splitext(f.name)[1].lower() in IMG_EXTS)
-    return out
+                files = sorted(files, key=lambda f: f.name)
+                out[e.name] = [f.path for f in files if _is_image(f)]
+                skipped += [f.path for f in files if not _is_image(f)]
+    return out, skipped, loose
 
 def image_folders(path:Path|str) -> dict:
-    "Check an ImageNet-layout folder and list it: `classes` (from train/), `train` and `val` lists of (file, label)."
+    "Check an ImageNet-layout folder and list it: `classes` (from train/), `train` and `val` lists of (file, label), `skipped` entries."
     path = Path(path).expanduser()
     names = ', '.join(SMALL_DATASETS) + ', synthetic'
     if not path.exists():
@@ -280,22 +288,31 @@ def image_folders(path:Path|str) -> dict:
             raise DataError(f"{path} has no {split}/ folder. An image-folder dataset needs train/<class>/*.jpg and "
                             f"val/<class>/*.jpg (ImageNet's validation images come flat: sort them into val/<wnid>/ "
                             f"with the validation labels first).")
-    tr, va = _scan_split(path / 'train'), _scan_split(path / 'val')
-    for split, d in (('train', tr), ('val', va)):
+    (tr, sk_tr, lo_tr), (va, sk_va, lo_va) = _scan_split(path / 'train'), _scan_split(path / 'val')
+    for split, d, loose in (('train', tr, lo_tr), ('val', va, lo_va)):
         if sum(len(v) for v in d.values()) == 0:
+            if loose: raise DataError(f"{path / split} holds {len(loose)} image(s) directly (e.g. {Path(loose[0]).name}), not in class "
+                                      f"folders: move them into {split}/<class>/ (ImageNet's validation images: into val/<wnid>/, "
+                                      f"by the validation labels).")
             raise DataError(f"{path / split} holds no images: expected {split}/<class>/<image> with extensions "
                             f"{', '.join(sorted(IMG_EXTS))}.")
     empty = [c for c, v in tr.items() if not v]
-    if empty: raise DataError(f"Class folder(s) without images in {path / 'train'}: {', '.join(empty[:5])}"
-                              f"{' ...' if len(empty) > 5 else ''}. Add their images or remove the folders.")
-    extra = [c for c in va if c not in tr]
+    if empty:
+        junk = [Path(s).name for s in sk_tr if Path(s).parent.name in empty]
+        raise DataError(f"Class folder(s) without images in {path / 'train'}: {', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}"
+                        + (f" (they hold only files that are not images: {', '.join(sorted(set(junk))[:3])})" if junk else '') +
+                        ". Add their images or remove the folders (a class without training images cannot be learned).")
+    skipped = sk_tr + sk_va + lo_tr + lo_va
+    if skipped: warnings.warn(f"{path}: skipped {len(skipped)} entries that are not images in class folders "
+                              f"(e.g. {', '.join(Path(s).name for s in skipped[:3])})")
+    extra = [c for c, v in va.items() if v and c not in tr]   # (an empty one has no labels to get wrong)
     if extra: raise DataError(f"{len(extra)} class(es) in {path / 'val'} are not in {path / 'train'}: "
                               f"{', '.join(extra[:5])}{' ...' if len(extra) > 5 else ''}. Their labels would be "
                               f"meaningless: remove them from val/ or add their training images to train/.")
     classes = sorted(tr)
     idx = {c: i for i, c in enumerate(classes)}
     return dict(classes=classes, train=[(f, idx[c]) for c in classes for f in tr[c]],
-                val=[(f, idx[c]) for c in sorted(va) for f in va[c]])
+                val=[(f, idx[c]) for c in sorted(va) for f in va[c]], skipped=skipped)
 
 # %% ../nbs/07_data.ipynb #8852734d
 def write_image_tree(root:Path|str, classes=('cat', 'dog', 'fish'), n_train:int=8, n_val:int=4,
@@ -316,13 +333,26 @@ def write_image_tree(root:Path|str, classes=('cat', 'dog', 'fish'), n_train:int=
 # %% ../nbs/07_data.ipynb #16a9f143
 class UnreadableImage(RuntimeError): pass
 
+def _pil_rgb(path:str) -> torch.Tensor:
+    "PIL's decoding, for the formats torchvision's decoders do not read (BMP, TIFF, PPM ...), as `decode_rgb` promises."
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        if im.mode.startswith('I'):   # 16-bit (or 32-bit) integer grayscale: scaled to 8 bits (PIL's convert('RGB') clips at 255)
+            a = (np.clip(np.asarray(im, dtype=np.int64), 0, 65535) >> 8).astype(np.uint8)
+            return torch.from_numpy(a)[None].expand(3, -1, -1).contiguous()
+        if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')   # what PIL asks for (else it warns)
+        return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+
 def decode_rgb(path:str) -> torch.Tensor:
-    "Decode an image file into a uint8 RGB tensor (3, H, W)."
-    try: return decode_image(read_file(path), mode=ImageReadMode.RGB)
+    "Decode an image file into a uint8 RGB tensor (3, H, W): EXIF orientation applied, any colour mode converted, 16 bits scaled to 8, an animation's first frame."
+    try: img = decode_image(read_file(path), mode=ImageReadMode.RGB, apply_exif_orientation=True)
     except RuntimeError as e:
         if 'Unsupported image file' not in str(e): raise
-    # PIL reads the formats libjpeg/libpng/libwebp do not cover (BMP, TIFF, PPM ...)
-    with Image.open(path) as im: return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+        img = _pil_rgb(path)
+    if img.ndim == 4: img = img[0]                                  # an animated GIF: torchvision gives every frame
+    if img.dtype != torch.uint8: img = v2.functional.to_dtype(img, torch.uint8, scale=True)   # 16-bit PNGs decode to uint16
+    if img.ndim != 3 or img.shape[0] != 3: raise ValueError(f"decoded to shape {tuple(img.shape)}, not (3, H, W)")
+    return img
 
 def imagenet_tfms(train:bool, size:int=224, resize:int|None=None):
     "torchvision v2 transforms on uint8 tensors: RandomResizedCrop + flip (train), resize + center crop (valid)."
@@ -338,14 +368,14 @@ class ImageFiles(Dataset):
     def __getitem__(self, i):
         for k in range(min(len(self.samples), 100)):
             path, label = self.samples[(i + k) % len(self.samples)]
-            try: img = decode_rgb(path)
+            try: img = self.tfm(decode_rgb(path)) if self.tfm else decode_rgb(path)   # any failure of this file skips it
             except Exception as e:
                 msg = f"cannot decode {path} ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
                 if self.strict:
                     raise UnreadableImage(msg + ". Remove or replace the file, or run without --strict-images to "
                                           "skip unreadable images (they are counted in summary.json).") from None
                 self._skip(path, msg); continue
-            return (self.tfm(img) if self.tfm else img), label
+            return img, label
         raise UnreadableImage(f"100 images in a row could not be decoded, starting at {self.samples[i][0]}: is this an image folder?")
     def _skip(self, path, msg):
         if path in self.bad: return
@@ -423,4 +453,4 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
                       DataLoader(val, bs=bs, num_workers=workers, device=device, after_batch=tf(), pin_memory=pin))
     return dls, dict(name=str(Path(data).expanduser().resolve()), kind='image-folder', num_classes=len(f['classes']), in_chans=3,
                      image_size=size, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'val',
-                     **_holdout_info(holdout), classes=f['classes'])
+                     **_holdout_info(holdout), skipped_files=len(f['skipped']), classes=f['classes'])
