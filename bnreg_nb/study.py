@@ -27,12 +27,12 @@ RATES = [0.1, 0.3, 0.5]         # dropout rates
 
 def fmnist_variants() -> dict:
     "The variants of the `fmnist` study: name -> claims, flags (`opts`), `grid` to tune, `base` whose learning rate it inherits."
-    v = {   # C2: what recovers BatchNorm's gain without BatchNorm
+    v = {   # C2: what recovers BatchNorm's gain without BatchNorm (in the order they run: the headline first)
         'BatchNorm':                 dict(claims=['C2', 'C3'], opts=dict(norm='batch'), grid=dict(lr=[0.05, 0.1, 0.2])),
-        'no normalization':          dict(claims=['C2'], opts=dict(norm='none'), grid=dict(lr=[0.0125, 0.025, 0.05])),
         'Fixup':                     dict(claims=['C2'], opts=FIXUP, grid=dict(lr=[0.025, 0.05, 0.1])),
-        'Fixup + embedding penalty': dict(claims=['C2'], opts=dict(FIXUP, penalty='embedding'), base='Fixup', grid=dict(coef=COEFS)),
         'Fixup + functional L2':     dict(claims=['C2'], opts=dict(FIXUP, penalty='functional'), base='Fixup', grid=dict(coef=COEFS)),
+        'Fixup + embedding penalty': dict(claims=['C2'], opts=dict(FIXUP, penalty='embedding'), base='Fixup', grid=dict(coef=COEFS)),
+        'no normalization':          dict(claims=['C2'], opts=dict(norm='none'), grid=dict(lr=[0.0125, 0.025, 0.05])),
         'Fixup + Dropout penalty':   dict(claims=['C2'], opts=dict(FIXUP, penalty='dropout'), base='Fixup', grid=dict(coef=RATES)),
         'Fixup + Dropout':           dict(claims=['C2'], opts=FIXUP, base='Fixup', grid=dict(dropout=RATES)),
         'BatchNorm + functional L2': dict(claims=['C2'], opts=dict(norm='batch', penalty='functional'), base='BatchNorm', grid=dict(coef=COEFS)),
