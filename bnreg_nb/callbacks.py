@@ -364,9 +364,10 @@ class RunLog(Callback):
     def after_batch(self):
         y = self.learn.yb[0]
         if self.training:
-            l, n = self.learn.loss.detach(), len(y)   # the Learner's loss of the batch, taken before any penalty is added: not computed again
-            self.tsum[0] += l.double().to(self.dev) * n; self.tsum[1] += n   # on the device: nothing waits
+            l, n = self.learn.loss.detach(), len(y)   # the Learner's loss of the batch: not computed again
             p = self.pen_cb.last_penalty if self.pen_cb is not None else None
+            if p is not None: l = l - p.detach()      # without the penalty, which `ClassifierPenalty.after_loss` added to it
+            self.tsum[0] += l.double().to(self.dev) * n; self.tsum[1] += n   # on the device: nothing waits
             if p is not None: self.pen[0] += p.detach().double().to(self.dev) * n; self.pen[1] += n
             self.last_lr = float(self.opt.hypers[0]['lr'])
             if self.tb is not None: self.tb.step(self.global_step, l, p, self.last_lr, self.diag.means['train'])
