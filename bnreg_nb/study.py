@@ -14,9 +14,11 @@ from .core import run_record, cli
 from .train import FLAGS
 
 # %% auto #0
-__all__ = ['FMNIST_COMMON', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'fmnist_variants', 'grid_points',
-           'expected_runs', 'slug', 'point_slug', 'status', 'last_metric', 'choose', 'plan', 'run_flags', 'run_command',
-           'in_shard', 'code_version', 'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'study', 'main']
+__all__ = ['FMNIST_COMMON', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER', 'fmnist_variants',
+           'grid_points', 'expected_runs', 'slug', 'point_slug', 'status', 'last_metric', 'choose', 'plan', 'run_flags',
+           'run_command', 'in_shard', 'code_version', 'run_study', 'collect', 'mean_ci', 'recovered', 'final_table',
+           'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms',
+           'plot_tuning', 'dropout_gap', 'dropout_check', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -233,6 +235,7 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
                 left = total - n_done
                 say(f"[study] {r['id']}: {status(r['folder']) or f'exit {rc}'} in {_hms(secs)} | {n_done}/{total} done, "
                     f"{len(running)} running, {left} left, ~{_hms(np.mean(times) * left / jobs)} to go at {jobs} at a time", flush=True)
+                collect(study, root)   # runs.csv and epochs.csv stay current while the study runs
     _, waiting = plan(study, root)
     if waiting: say(f"[study] still waiting for their values (unfinished tuning, maybe in another shard): {', '.join(waiting)}", flush=True)
     return collect(study, root)
@@ -280,7 +283,8 @@ def recovered(runs:pd.DataFrame,    # `collect`'s table
     if min(len(t), len(b), len(r)) == 0: return np.nan, np.nan, np.nan
     frac = lambda t, b, r: (t.mean() - b.mean()) / (r.mean() - b.mean())
     g = np.random.default_rng(seed)
-    boots = np.array([frac(g.choice(t, len(t)), g.choice(b, len(b)), g.choice(r, len(r))) for _ in range(n_boot)])
+    with np.errstate(divide='ignore', invalid='ignore'):   # a resample where R and B tie has no fraction: dropped
+        boots = np.array([frac(g.choice(t, len(t)), g.choice(b, len(b)), g.choice(r, len(r))) for _ in range(n_boot)])
     return float(frac(t, b, r)), *np.nanpercentile(boots[np.isfinite(boots)], [2.5, 97.5])
 
 # %% ../nbs/13_study.ipynb #645b4db7
@@ -290,10 +294,191 @@ def final_table(runs:pd.DataFrame) -> pd.DataFrame:
     for v, g in runs[runs.phase == 'final'].groupby('variant', sort=False):
         ok = g[g.status == 'finished']
         m, lo, hi = mean_ci(ok.top1 * 100)
+        mean = lambda k: ok[k].mean() if k in ok else np.nan
         rows.append(dict(variant=v, seeds=len(g), diverged=int((g.status == 'diverged').sum()), top1=m, top1_low=lo, top1_high=hi,
-                         train_loss=ok.train_loss.mean(), test_loss=ok.valid_loss.mean(),
-                         embedding_norm=ok.valid_embedding_norm.mean(), logit_norm=ok.valid_logit_norm.mean()))
+                         train_loss=mean('train_loss'), test_loss=mean('valid_loss'),
+                         embedding_norm=mean('valid_embedding_norm'), logit_norm=mean('valid_logit_norm')))
     return pd.DataFrame(rows)
+
+# %% ../nbs/13_study.ipynb #373e23fb
+def diff_ci(a, b, conf:float=0.95) -> tuple[float, float, float]:
+    "`(mean(a) - mean(b), low, high)`: the difference of two means with its Welch t-interval."
+    from scipy import stats
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or len(b) < 2: return (a.mean() - b.mean() if len(a) and len(b) else np.nan), np.nan, np.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = np.sqrt(va + vb)
+    if se == 0: return a.mean() - b.mean(), a.mean() - b.mean(), a.mean() - b.mean()
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    h = stats.t.ppf((1 + conf) / 2, df) * se
+    d = a.mean() - b.mean()
+    return d, d - h, d + h
+
+def _top1(runs, v):
+    f = runs[(runs.phase == 'final') & (runs.status == 'finished') & (runs.variant == v)]
+    return f.top1.to_numpy(float) * 100
+
+def _pct(m, lo, hi, unit=' pts'): return f"{m:+.2f}{unit} [{lo:+.2f}, {hi:+.2f}]" if np.isfinite(lo) else (f"{m:+.2f}{unit}" if np.isfinite(m) else 'n/a')
+
+# %% ../nbs/13_study.ipynb #b4f1f600
+PAPER = {'C1': "Without normalization the final layer's representation grows explosively at initialization; BatchNorm and Fixup prevent it.",
+         'C2': "Preventing explosive growth (Fixup + an additive penalty) recovers a large part of BatchNorm's gain: +2.9 % top-1 for ResNet-50 without BatchNorm on ImageNet.",
+         'C3': "The noise of mini-batch statistics is the smaller effect.",
+         'C4': "The simple penalty matches Dropout (+0.9 % on EfficientNet-B8 / ImageNet)."}
+
+def claim_c1(fit:pd.DataFrame) -> dict:
+    "C1 from `growth_rate`'s table (the CIFAR ResNets, whose depths span 3 to 54 blocks)."
+    f = fit[fit.family == 'CIFAR ResNet'].set_index('variant')
+    if not {'no norm (He init)', 'BatchNorm', 'Fixup'} <= set(f.index): return dict(measured='n/a', verdict='pending')
+    nn_, bn, fx = (f.loc[v] for v in ('no norm (He init)', 'BatchNorm', 'Fixup'))
+    txt = '; '.join(f"{n} x{r.per_block:.3g} [{r.per_block_low:.3g}, {r.per_block_high:.3g}]" for n, r in
+                    (('no norm', nn_), ('BatchNorm', bn), ('Fixup', fx)))
+    ok = nn_.per_block_low > 1 and nn_.per_block_low > max(bn.per_block_high, fx.per_block_high)
+    bad = nn_.per_block_high <= max(bn.per_block_low, fx.per_block_low)
+    return dict(measured=f"embedding norm growth per residual block (CIFAR ResNets, depth 8-110): {txt}",
+                verdict='reproduced' if ok else 'contradicted' if bad else 'inconclusive')
+
+def claim_c2(runs:pd.DataFrame, penalties=('Fixup + functional L2', 'Fixup + embedding penalty')) -> dict:
+    "C2: BatchNorm's gain over Fixup, and the fraction of it the better penalty (by held-out accuracy) recovers."
+    bn, fx = _top1(runs, 'BatchNorm'), _top1(runs, 'Fixup')
+    have = [p for p in penalties if len(_top1(runs, p))]
+    if len(bn) < 2 or len(fx) < 2 or not have: return dict(measured='n/a', verdict='pending')
+    tune = runs[(runs.phase == 'tune') & runs.variant.isin(have)]
+    best = tune.groupby('variant').top1.max().idxmax() if len(tune) else have[0]   # held-out choice, not the test set's
+    gain = diff_ci(bn, fx)
+    fr = recovered(runs, best)
+    fp = diff_ci(_top1(runs, best), fx)
+    m = (f"BN - Fixup {_pct(*gain)}; {best} - Fixup {_pct(*fp)}; fraction recovered {fr[0]:.2f} [{fr[1]:.2f}, {fr[2]:.2f}]")
+    if np.isfinite(gain[1]) and gain[1] <= 0: v = 'not at this scale'
+    elif fr[1] > 0.5: v = 'reproduced'
+    elif fr[2] < 0.25: v = 'contradicted'
+    else: v = 'inconclusive'
+    return dict(measured=m, verdict=v)
+
+def claim_c3(runs:pd.DataFrame, noise_free:str='noise-free BatchNorm') -> dict:
+    "C3: the noise effect (BN - noise-free BN) against BN - Fixup."
+    bn, nf, fx = _top1(runs, 'BatchNorm'), _top1(runs, noise_free), _top1(runs, 'Fixup')
+    if min(len(bn), len(nf), len(fx)) < 2: return dict(measured='n/a', verdict='pending')
+    noise, gap = diff_ci(bn, nf), diff_ci(bn, fx)
+    ghosts = '; '.join(f"{v} - BN {_pct(*diff_ci(_top1(runs, v), bn))}" for v in sorted(set(runs.variant)) if v.startswith('Ghost') and len(_top1(runs, v)) > 1)
+    m = f"BN - noise-free BN {_pct(*noise)}; BN - Fixup {_pct(*gap)}" + (f"; {ghosts}" if ghosts else '')
+    v = 'reproduced' if noise[2] < gap[0] else 'contradicted' if noise[1] > gap[0] else 'inconclusive'
+    return dict(measured=m, verdict=v)
+
+def claim_c4(runs:pd.DataFrame, rates=(0.1, 0.3, 0.5)) -> dict:
+    "C4: Fixup + Dropout penalty against Fixup + Dropout, rate by rate."
+    parts, verdicts = [], []
+    for p in rates:
+        a, b = _top1(runs, f'Fixup + Dropout penalty {p}'), _top1(runs, f'Fixup + Dropout {p}')
+        if len(a) < 2 or len(b) < 2: return dict(measured='n/a', verdict='pending')
+        d = diff_ci(a, b); parts.append(f"p={p}: {_pct(*d)}")
+        verdicts.append('reproduced' if d[2] >= 0 else 'contradicted')
+    v = 'reproduced' if all(x == 'reproduced' for x in verdicts) else 'contradicted' if all(x == 'contradicted' for x in verdicts) else 'inconclusive'
+    return dict(measured='penalty - Dropout: ' + '; '.join(parts), verdict=v)
+
+def claims_table(runs:pd.DataFrame|None, fit:pd.DataFrame|None) -> pd.DataFrame:
+    "The claims table: claim, what the paper says, what was measured (with 95 % intervals), verdict."
+    empty = dict(measured='n/a', verdict='pending')
+    rows = {'C1': claim_c1(fit) if fit is not None else empty}
+    for k, f in (('C2', claim_c2), ('C3', claim_c3), ('C4', claim_c4)): rows[k] = f(runs) if runs is not None and len(runs) else empty
+    return pd.DataFrame([dict(claim=k, paper=PAPER[k], **v) for k, v in rows.items()])
+
+# %% ../nbs/13_study.ipynb #56034420
+import matplotlib.pyplot as plt, seaborn as sns
+
+def _style(): sns.set_theme(style='whitegrid', context='notebook')
+
+def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
+    "Test top-1 (%) of each variant's final runs: each seed as a dot, the mean and its 95 % t-interval as a bar."
+    _style()
+    t = final_table(runs)
+    if variants is not None: t = t[t.variant.isin(variants)].set_index('variant').loc[[v for v in variants if v in set(t.variant)]].reset_index()
+    fig, ax = plt.subplots(figsize=(6.8, 0.42 * len(t) + 1.3))
+    y = np.arange(len(t))
+    ax.errorbar(t.top1, y, xerr=[t.top1 - t.top1_low.fillna(t.top1), t.top1_high.fillna(t.top1) - t.top1], fmt='o', color='k', capsize=3, zorder=3)
+    f = runs[(runs.phase == 'final') & (runs.status == 'finished')]
+    for i, v in enumerate(t.variant):
+        pts = f[f.variant == v].top1 * 100
+        ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color='tab:blue', alpha=0.7, zorder=2)
+        if t.diverged.iloc[i]: ax.annotate(f"{t.diverged.iloc[i]} diverged", (ax.get_xlim()[0], i), fontsize=9, color='tab:red')
+    if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color='tab:green', ls='--', lw=1)
+    ax.set_yticks(y, t.variant); ax.invert_yaxis()
+    ax.set(xlabel='test top-1 (%): mean, 95 % interval, seeds', ylabel='')
+    fig.tight_layout()
+    return fig
+
+def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
+    "A norm of the representation (test images) per epoch of the final runs: mean over seeds and its range."
+    _style()
+    d = epochs[(epochs.phase == 'final') & epochs.variant.isin(variants)]
+    fig, ax = plt.subplots(figsize=(6.8, 3.8))
+    sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], errorbar=('pi', 100), ax=ax)
+    ax.set(yscale='log', xlabel='epoch', ylabel={'valid_embedding_norm': 'embedding $\\|h\\|$ (test, mean L2)',
+                                                  'valid_logit_norm': 'logits $\\|z\\|$ (test, mean L2)'}.get(col, col))
+    ax.legend(fontsize=9, frameon=False, loc='best')
+    fig.tight_layout()
+    return fig
+
+def plot_tuning(runs:pd.DataFrame, variants=None):
+    "Held-out top-1 (%) against each tuned variant's grid value; a diverged run is a cross at the bottom."
+    _style()
+    t = runs[runs.phase == 'tune']
+    if variants is not None: t = t[t.variant.isin(variants)]
+    vs = list(dict.fromkeys(t.variant))
+    cols = 3; rows_ = -(-len(vs) // cols)
+    fig, axs = plt.subplots(rows_, cols, figsize=(6.8, 2.4 * rows_ + 0.3), squeeze=False)
+    for ax, v in zip(axs.flat, vs):
+        g = t[t.variant == v]
+        key = next(k for k in ('param_coef', 'param_dropout', 'param_lr') if k in g and g[k].nunique() > 1)
+        ok, bad = g[g.status == 'finished'], g[g.status == 'diverged']
+        ax.plot(ok[key], ok.top1 * 100, 'o-', ms=4)
+        lo = (ok.top1.min() * 100 if len(ok) else 10) - 2
+        ax.plot(bad[key], np.full(len(bad), lo), 'x', color='tab:red', ms=7)
+        ax.set(xscale='log', title=v, xlabel=key.replace('param_', ''), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else '')
+        ax.title.set_fontsize(10)
+    for ax in list(axs.flat)[len(vs):]: ax.axis('off')
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/13_study.ipynb #1e7b03b3
+import torch
+import torch.nn.functional as F
+from .core import ClassifierHook
+from .penalties import dropout_penalty
+
+@torch.no_grad()
+def dropout_gap(model:torch.nn.Module, # a trained model (put in eval mode)
+                x:torch.Tensor,        # inputs
+                y:torch.Tensor,        # their labels
+                p:float,               # Dropout rate on the classifier's input
+                draws:int=64,          # Dropout masks averaged
+                seed:int=0) -> dict:
+    "Monte-Carlo increase of the cross-entropy under Dropout(`p`) on the classifier's input, and the second-order penalty, at `model`'s weights."
+    model.eval()
+    with ClassifierHook(model) as hk: model(x); h, z, fc = hk.h.float(), hk.z.float(), hk.fc
+    base = F.cross_entropy(z, y)
+    g = torch.Generator(device=h.device).manual_seed(seed)
+    inc = torch.stack([F.cross_entropy(fc(h * (torch.rand(h.shape, generator=g, device=h.device) >= p) / (1 - p)), y) - base
+                       for _ in range(draws)])
+    return dict(p=p, mc_increase=inc.mean().item(), mc_se=(inc.std() / draws ** 0.5).item(),
+                penalty=dropout_penalty(h, z, fc.weight, p).item(), ce=base.item())
+
+def dropout_check(root:Path|str,                 # the study's folder
+                  n:int=2000,                    # test images
+                  draws:int=64,                  # Dropout masks
+                  pattern:str='final/fixup-dropout-0.*') -> pd.DataFrame:
+    "`dropout_gap` at the final weights of the study's Fixup + Dropout p runs, on `n` test images; also written to `root/dropout_check.csv`."
+    from bnreg_nb.evaluate import load_run
+    from bnreg_nb.data import fmnist_batch
+    rows = []
+    for f in sorted(Path(root).glob(pattern + '/seed*')):
+        if status(f) != 'finished' or not (f / 'last.pth').exists(): continue
+        r = load_run(f, 'last')
+        x, y = fmnist_batch(n, seed=0)
+        rows.append(dict(run=f.relative_to(root).as_posix(), **dropout_gap(r.model, x, y, r.config['dropout'], draws)))
+    df = pd.DataFrame(rows)
+    if len(df): df.to_csv(Path(root) / 'dropout_check.csv', index=False)
+    return df
 
 # %% ../nbs/13_study.ipynb #821ed4b0
 def study(name:str='fmnist',                  # the study: a key of STUDIES

@@ -33,9 +33,9 @@ from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XL
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'RESUMABLE', 'FLAGS', 'BASE', 'Flag', 'ConfigError',
-           'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs',
-           'fixed_batch', 'build_model', 'make_learner', 'run', 'main']
+__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'RESUMABLE', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'Flag',
+           'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out',
+           'norm_options', 'peak_lrs', 'fixed_batch', 'build_model', 'make_learner', 'small_input_note', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -336,6 +336,16 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     learn.logger = noop   # no fastai table: RunLog prints one line per epoch (fastai compares with this `noop`)
     return learn
 
+# %% ../nbs/10_train.ipynb #c897f616
+IMAGENET_ARCHS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')   # plus every efficientnet_b*
+
+def small_input_note(arch:str, image_size:int) -> str|None:
+    "The warning for an ImageNet architecture trained on images too small for its stem (None when the pair suits)."
+    if image_size >= 64 or not (arch in IMAGENET_ARCHS or arch.startswith('efficientnet')): return None
+    return (f"warning: --arch {arch} is an ImageNet network: its stem and stages shrink {image_size}x{image_size} images to 1x1 maps, "
+            f"and it trains poorly on them. For {image_size}-pixel data use a CIFAR-style network (--arch resnet20, resnet56, resnet110 "
+            f"or wrn_16_4); for {arch} use ImageNet-sized images (--data /path/to/imagenet, or an image folder with --image-size 224).")
+
 # %% ../nbs/10_train.ipynb #ddd7823a
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
 
@@ -374,6 +384,7 @@ def run(c:dict) -> dict:
                           f"({c['bs']} x {world} processes): lower --bs or use more data.")
     if info['in_chans'] == 1:   # DDP's false alarm for (C, 1, k, k) conv weights, whose strides are ambiguous
         warnings.filterwarnings('ignore', message='Grad strides do not match bucket view strides')
+    if main and (note := small_input_note(c['arch'], info['image_size'])): print(note, file=sys.stderr, flush=True)
     # --- learner
     learn = make_learner(c, dls, info, out, device, world)
     net = unwrap_model(learn.model)
