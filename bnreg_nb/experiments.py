@@ -1,4 +1,4 @@
-"""Every study, benchmark and figure of the package: growth at initialization, the penalty runs, the callbacks' overhead, the noise runs and the image-decoding benchmark. Each is a plain function whose documented parameters are its command-line flags.
+"""The package's experiments and their figures: growth at initialization, the penalty runs and the noise runs (the benchmarks are in [Performance](14_bench.ipynb)). Each is a plain function whose documented parameters are its command-line flags.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/experiments.html.md"""
 
@@ -10,6 +10,8 @@ import sys, os, io, re, json, time, shutil, contextlib
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
+from torch import nn
+import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from .core import run_record, cli, ClassifierHook, EpochMeans, example_norms
@@ -20,11 +22,10 @@ from .callbacks import Diverged
 from .train import resolve_config, make_learner, build_model, run
 
 # %% auto #0
-__all__ = ['GROWTH_ARCHS', 'GROWTH_VARIANTS', 'OVERHEAD_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'set_style',
-           'legend_below', 'pick', 'train_config', 'slug', 'run_status', 'read_runs', 'train_variants', 'growth_table',
-           'plot_growth', 'growth', 'penalty_variants', 'penalties', 'plot_runs', 'StepTimer', 'overhead_learners',
-           'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead', 'noise', 'decode_benchmark',
-           'decode', 'usage', 'main', 'growth_cli', 'penalties_cli', 'overhead_cli', 'noise_cli', 'decode_cli']
+__all__ = ['GROWTH_ARCHS', 'IMAGENET_RESNETS', 'GROWTH_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'set_style',
+           'legend_below', 'pick', 'train_config', 'slug', 'run_status', 'read_runs', 'train_variants',
+           'imagenet_input', 'block_rms', 'growth_table', 'plot_growth', 'growth_rate', 'growth', 'penalty_variants',
+           'penalties', 'plot_runs', 'noise', 'usage', 'main', 'growth_cli', 'penalties_cli', 'noise_cli']
 
 # %% ../nbs/12_experiments.ipynb #3d653464
 def write_record(out:Path|str,            # the result folder
@@ -109,55 +110,101 @@ def train_variants(variants:dict,             # name -> configuration overrides 
     return df
 
 # %% ../nbs/12_experiments.ipynb #dd52144e
-GROWTH_ARCHS = 'resnet20,resnet56,resnet110,resnet18,resnet50,resnet101,resnet152'
+GROWTH_ARCHS = 'resnet8,resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet18,resnet34,resnet50,resnet101,resnet152'
+IMAGENET_RESNETS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')
 GROWTH_VARIANTS = {'BatchNorm': dict(norm='batch'), 'no norm (He init)': dict(norm='none'),
                    'Fixup': dict(norm='none', init='fixup')}
 
+def imagenet_input(x:torch.Tensor, size:int=224) -> torch.Tensor:
+    "A batch of 1-channel images as an ImageNet network's input: resized to `size` (bilinear), the channel repeated 3 times."
+    return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False).expand(-1, 3, -1, -1).contiguous()
+
+def block_rms(model:nn.Module, x:torch.Tensor) -> tuple[dict, list[float]]:
+    "One forward pass in training mode: `representation_norms` and the RMS (norm / sqrt(size)) of every residual block's output, in order."
+    outs = []
+    hs = [b.register_forward_hook(lambda m, i, o: outs.append((o.detach().flatten(1).norm(dim=1) / o[0].numel() ** 0.5).mean().item()))
+          for b in find_blocks(model).values()]
+    try: norms = representation_norms(model, x)
+    finally:
+        for h in hs: h.remove()
+    return norms, outs
+
 def growth_table(archs=GROWTH_ARCHS.split(','), # architectures
-                 x:torch.Tensor|None=None,     # input batch; default: 128 Fashion-MNIST test images
-                 seed:int=0,                   # seed of the weights (and of the default batch)
-                ) -> pd.DataFrame:
-    "Embedding and logit norms at initialization, one row per architecture and variant."
-    if x is None: x = fmnist_batch(128, seed=seed)[0]
-    rows = []
+                 seeds=(0,),                   # seeds of the weights and of the batch (one batch per seed)
+                 n:int=128,                    # images per batch for the CIFAR ResNets (1x32x32)
+                 n_imagenet:int=16,            # images per batch for the ImageNet ResNets (3x`size`x`size`)
+                 size:int=224,                 # input size of the ImageNet ResNets
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Norms at initialization: one row per architecture, variant and seed; and the RMS of each block's output (long format)."
+    rows, blocks = [], []
     for arch in archs:
-        for var, opts in GROWTH_VARIANTS.items():
-            torch.manual_seed(seed)
-            m = build_model(arch, num_classes=10, in_chans=x.shape[1], **opts)
-            family = 'CIFAR ResNet' if type(m).__name__ == 'CifarResNet' else 'ImageNet ResNet'
-            rows.append(dict(arch=arch, family=family, depth=int(arch.replace('resnet', '')), variant=var,
-                             **representation_norms(m, x)))
-    return pd.DataFrame(rows)
+        for seed in seeds:
+            x = fmnist_batch(n, seed=seed)[0]
+            for var, opts in GROWTH_VARIANTS.items():
+                torch.manual_seed(seed)
+                m = build_model(arch, num_classes=10, in_chans=3 if arch in IMAGENET_RESNETS else 1, **opts)
+                cifar = type(m).__name__ == 'CifarResNet'
+                xin = x if cifar else imagenet_input(x[:n_imagenet], size)
+                with torch.no_grad(): norms, rms = block_rms(m, xin)
+                key = dict(arch=arch, family='CIFAR ResNet' if cifar else 'ImageNet ResNet', depth=int(arch.replace('resnet', '')),
+                           n_blocks=len(rms), variant=var, seed=seed, input='x'.join(map(str, xin.shape[1:])))
+                rows.append(dict(key, **norms, last_block_rms=rms[-1]))
+                blocks += [dict(key, block=i + 1, rms=r) for i, r in enumerate(rms)]
+    return pd.DataFrame(rows), pd.DataFrame(blocks)
 
 # %% ../nbs/12_experiments.ipynb #f3de1d53
-def plot_growth(df:pd.DataFrame, # `growth_table`'s table
+def plot_growth(df:pd.DataFrame, # `growth_table`'s first table
                ):
-    "Embedding and logit norms against depth (log-log), one line per variant and family."
+    "Embedding and logit norms against the number of residual blocks (log scale), mean and range over seeds, one panel per family."
     set_style()
-    fig, axs = plt.subplots(1, 2, figsize=(7, 3.6), sharex=True)
-    for ax, col, title in zip(axs, ['embedding_norm', 'logit_norm'], ['embedding $\\|h\\|$', 'logits $\\|z\\|$']):
-        sns.lineplot(df[df[col] > 0], x='depth', y=col, hue='variant', style='family', markers=True, dashes=False,
-                     hue_order=list(GROWTH_VARIANTS), ax=ax, legend=ax is axs[0])
-        ax.set(xscale='log', yscale='log', xlabel='depth (layers)', ylabel='mean L2 norm' if ax is axs[0] else '', title=title)
-        ax.set_xticks([20, 50, 100, 150], ['20', '50', '100', '150']); ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    fams = list(dict.fromkeys(df.family))
+    fig, axs = plt.subplots(1, len(fams), figsize=(3.4 * len(fams) + 0.4, 3.6), squeeze=False)
+    for ax, fam in zip(axs[0], fams):
+        d = df[(df.family == fam) & (df.embedding_norm > 0)]
+        sns.lineplot(d, x='n_blocks', y='embedding_norm', hue='variant', hue_order=list(GROWTH_VARIANTS), marker='o',
+                     errorbar=('pi', 100), ax=ax, legend=ax is axs[0, 0])
+        ax.set(yscale='log', xlabel='residual blocks', ylabel='embedding $\\|h\\|$ (mean L2 norm)' if ax is axs[0, 0] else '',
+               title=f"{fam}s, input {d.input.iloc[0]}")
     fig.tight_layout()
-    legend_below(fig, axs[0], ncol=4, y=0.02)
+    legend_below(fig, axs[0, 0], ncol=3, y=0.02)
     return fig
 
+# %% ../nbs/12_experiments.ipynb #6e804313
+def growth_rate(df:pd.DataFrame,          # `growth_table`'s first table
+                col:str='embedding_norm', # the norm whose growth is fitted
+               ) -> pd.DataFrame:
+    "Per family and variant, the least-squares fit log(norm) = a + b * blocks: the factor exp(b) per residual block, with its 95 % interval."
+    from scipy import stats
+    rows = []
+    for (fam, var), g in df[df[col] > 0].groupby(['family', 'variant'], sort=False):
+        if g.n_blocks.nunique() < 2: continue   # one depth: no slope to fit
+        f = stats.linregress(g.n_blocks, np.log(g[col]))
+        t = stats.t.ppf(0.975, len(g) - 2) * f.stderr
+        rows.append(dict(family=fam, variant=var, per_block=np.exp(f.slope), per_block_low=np.exp(f.slope - t),
+                         per_block_high=np.exp(f.slope + t), r2=f.rvalue ** 2, points=len(g)))
+    return pd.DataFrame(rows)
+
 # %% ../nbs/12_experiments.ipynb #55caa795
-def growth(out:str='runs/growth',    # output folder: growth.csv, growth.png, run.json
+def growth(out:str='runs/growth',    # output folder: growth.csv, blocks.csv, fit.csv, growth.png, run.json
            archs:str=GROWTH_ARCHS,   # comma-separated architectures
-           seed:int=0,               # seed of the weights and of the batch of 128 test images
+           seeds:str='0,1,2,3,4',    # comma-separated seeds (weights and batch)
+           n:int=128,                # test images per batch, CIFAR ResNets (1x32x32)
+           n_imagenet:int=16,        # test images per batch, ImageNet ResNets (resized to 3 x size x size)
+           size:int=224,             # input size of the ImageNet ResNets
            threads:int=None,         # torch CPU threads (default: torch's)
           ) -> pd.DataFrame:
-    "Explosive growth at initialization: representation norms of BatchNorm, no-norm and Fixup ResNets on Fashion-MNIST."
+    "Explosive growth at initialization: norms of BatchNorm, no-norm and Fixup ResNets on Fashion-MNIST against depth, with the fitted growth per block."
     _threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    df = growth_table(archs.split(','), seed=seed)
-    df.to_csv(out / 'growth.csv', index=False)
+    t0 = time.time()
+    df, blocks = growth_table(archs.split(','), [int(s) for s in seeds.split(',')], n, n_imagenet, size)
+    fit = growth_rate(df)
+    df.to_csv(out / 'growth.csv', index=False); blocks.to_csv(out / 'blocks.csv', index=False); fit.to_csv(out / 'fit.csv', index=False)
     fig = plot_growth(df); fig.savefig(out / 'growth.png', dpi=120, bbox_inches='tight'); plt.close(fig)
-    write_record(out, seed=seed, archs=archs, batch='128 Fashion-MNIST test images (padded to 32x32)')
+    write_record(out, seeds=seeds, archs=archs, seconds=round(time.time() - t0, 1),
+                 batch=f'{n} Fashion-MNIST test images per seed (padded to 32x32); the first {n_imagenet} of them resized to 3x{size}x{size} for ImageNet ResNets')
     print(df.pivot_table(index=['family', 'depth'], columns='variant', values='embedding_norm').to_string(float_format='%.3g'))
+    print(fit.to_string(index=False, float_format='%.3g'))
     return df
 
 # %% ../nbs/12_experiments.ipynb #eb60bc0f
@@ -216,122 +263,6 @@ def plot_runs(df:pd.DataFrame,   # tidy runs: `read_runs`'s table
     legend_below(fig, axs[0, 0], ncol=2, y=0.01)
     return fig
 
-# %% ../nbs/12_experiments.ipynb #1e560521
-class StepTimer(Callback):
-    "Record the time between consecutive training `before_batch` events (one full training step each)."
-    order, run_valid = -100, False
-    def __init__(self): self.times, self._t = [], None
-    def before_train(self): self._t = None
-    def before_batch(self):
-        t = time.perf_counter()
-        if self._t is not None: self.times.append(t - self._t)
-        self._t = t
-
-OVERHEAD_VARIANTS = {   # name -> (configuration overrides, keep NormDiagnostics)
-    'none': ({}, False), 'none (again)': ({}, False),
-    'EmbeddingPenalty': (dict(penalty='embedding', coef=1e-3), False),
-    'FunctionalL2': (dict(penalty='functional', coef=1e-3), False),
-    'DropoutPenalty': (dict(penalty='dropout', coef=0.1), False),
-    'NormDiagnostics': ({}, True), 'NormDiagnostics(blocks=True)': (dict(block_norms=True), True)}
-
-def overhead_learners(arch:str='resnet20', bs:int=128, size:int=32, steps:int=8, seed:int=0,
-                      norm:str='none', init:str='fixup') -> dict:
-    "Name -> (Learner of the training command, its `StepTimer`) for each of `OVERHEAD_VARIANTS`, on synthetic batches."
-    dls, info = get_dls('synthetic', bs=bs, image_size=size, n_train=bs * steps, n_valid=bs, seed=seed, workers=0)
-    learners = {}
-    for name, (opts, keep_diag) in OVERHEAD_VARIANTS.items():
-        learn = make_learner(train_config(arch=arch, norm=norm, init=init, bs=bs, seed=seed, **opts), dls, info)
-        if not keep_diag: learn.remove_cb(NormDiagnostics)
-        timer = StepTimer(); learn.add_cb(timer)
-        learners[name] = (learn, timer)
-    return learners
-
-# %% ../nbs/12_experiments.ipynb #6f4e488c
-def callback_overhead(learners:dict,  # `overhead_learners`'s
-                      rounds:int=8,    # rounds of one fit per variant (after one warm-up round)
-                     ) -> pd.DataFrame:
-    "Per-step times (seconds) of each variant, in long format; round 0 warms up and is not kept."
-    rows = []
-    for r in range(rounds + 1):
-        for name, (learn, timer) in learners.items():
-            timer.times = []
-            with learn.no_bar(), learn.no_logging(): learn.fit(1)
-            if r: rows += [dict(variant=name, round=r, step=i, seconds=t) for i, t in enumerate(timer.times)]
-    return pd.DataFrame(rows)
-
-def overhead_summary(times:pd.DataFrame, compute:dict|None=None) -> pd.DataFrame:
-    "Median step time per variant, its quartiles, the overhead against 'none', and (if given) the callback's own compute time."
-    s = times.groupby('variant', sort=False).seconds
-    df = s.median().to_frame('median_ms') * 1000
-    df['q25_ms'], df['q75_ms'], df['n_steps'] = s.quantile(0.25) * 1000, s.quantile(0.75) * 1000, s.size()
-    df['overhead_%'] = (df.median_ms / df.loc['none', 'median_ms'] - 1) * 100
-    if compute:
-        df['compute_ms'] = [compute.get(v, 0.) for v in df.index]
-        df['compute_%'] = df.compute_ms / df.loc['none', 'median_ms'] * 100
-    return df.round(3)
-
-# %% ../nbs/12_experiments.ipynb #05e46dd0
-def callback_compute_ms(learn,              # a Learner of `overhead_learners` (its model and data are used)
-                        reps:int=100,       # timed repetitions
-                       ) -> dict:
-    "Milliseconds per step of each callback's own arithmetic, timed alone on one batch's embedding, logits and block outputs."
-    model, (xb, _) = learn.model, learn.dls.train.one_batch()
-    outs = {}
-    hs = [b.register_forward_hook(lambda m, i, o, n=n: outs.__setitem__(n, o.detach())) for n, b in find_blocks(model).items()]
-    with ClassifierHook(model) as hk:
-        model(xb); h, z, fc = hk.h.detach(), hk.z.detach(), hk.fc
-    for x in hs: x.remove()
-    stats = EpochMeans()
-    def timed(f):
-        for _ in range(5): f()
-        t = time.perf_counter()
-        for _ in range(reps): f()
-        return (time.perf_counter() - t) / reps * 1000
-    def penalty_step(cb):
-        hh, zz = h.clone().requires_grad_(), z.clone().requires_grad_()
-        pen = cb.penalty(hh, zz, fc); pen.backward()
-        stats.add(len(hh), penalty=pen.detach() * len(hh))
-    def norms_step(blocks):
-        stats.add(len(h), embedding_norm=example_norms(h).sum(), logit_norm=example_norms(z).sum())
-        if blocks: stats.add(0, **{n: example_norms(o).sum() / o[0].numel() ** 0.5 for n, o in outs.items()})
-    pens = {n: make_penalty(o['penalty'], o['coef']) for n, (o, _) in OVERHEAD_VARIANTS.items() if 'penalty' in o}
-    res = {n: timed(lambda cb=cb: penalty_step(cb)) for n, cb in pens.items()}
-    res['NormDiagnostics'] = timed(lambda: norms_step(False))
-    res['NormDiagnostics(blocks=True)'] = timed(lambda: norms_step(True))
-    fc.zero_grad()
-    return res
-
-# %% ../nbs/12_experiments.ipynb #28ede5cd
-def _loadavg():
-    try: return os.getloadavg()
-    except (OSError, AttributeError): return None
-
-def overhead(out:str='runs/overhead',  # output folder: overhead.csv (every step's time) and run.json (record, summary)
-             arch:str='resnet20',      # architecture (built without normalization, with Fixup)
-             bs:int=128,               # batch size
-             size:int=32,              # image size (3 x size x size synthetic images)
-             steps:int=8,              # training steps per fit
-             rounds:int=8,             # rounds of one fit per variant (after one warm-up round)
-             seed:int=0,               # seed of the weights and the data
-             reps:int=100,             # repetitions when timing each callback's own arithmetic
-             threads:int=1,            # torch CPU threads
-            ) -> pd.DataFrame:
-    "The per-step overhead of each penalty callback and of NormDiagnostics on this machine."
-    _threads(threads)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    t0, load0 = time.time(), _loadavg()
-    learners = overhead_learners(arch, bs, size, steps, seed)
-    times = callback_overhead(learners, rounds)
-    times.to_csv(out / 'overhead.csv', index=False)
-    compute = callback_compute_ms(learners['none'][0], reps)
-    summ = overhead_summary(times, compute)
-    write_record(out, arch=arch, bs=bs, size=size, steps=steps, rounds=rounds, seed=seed, reps=reps, threads=threads,
-                 model="make_learner: create_model(arch, norm='none') + fixup_", seconds=round(time.time() - t0, 1),
-                 load_average_before=load0, load_average_after=_loadavg(), compute_ms=compute,
-                 summary=summ.reset_index().to_dict('records'))
-    print(summ.to_string())
-    return summ
-
 # %% ../nbs/12_experiments.ipynb #bb3a512c
 NOISE_VARIANTS = {'ghost 8': dict(norm='ghost', ghost_bs=8), 'ghost 32': dict(norm='ghost', ghost_bs=32),
                   'BatchNorm (batch 128)': dict(norm='batch'),
@@ -357,44 +288,8 @@ def noise(out:str='runs/noise',         # output folder: a run folder per varian
     common = dict(arch=arch, n_train=n_train, n_valid=n_valid, epochs=epochs, bs=bs, lr=lr, wd=wd, seed=seed, threads=threads)
     return train_variants(chosen, out, recipe, quiet, **common)
 
-# %% ../nbs/12_experiments.ipynb #53423aad
-def decode_benchmark(n:int=256, size=(500, 375), crop:int=224, bs:int=64, workers=(0,), root=None, seed:int=0) -> pd.DataFrame:
-    "Images/s of the training pipeline on `n` written JPEGs of `size`, for each number of `workers`."
-    from fastai.data.core import DataLoader
-    import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        root = write_image_tree(Path(root or d) / 'bench', classes=('a', 'b'), n_train=n // 2, n_val=1, size=size, seed=seed)
-        f = image_folders(root)
-        kb = np.mean([os.path.getsize(p) for p, _ in f['train']]) / 1024
-        rows = []
-        for w in workers:
-            dl = DataLoader(ImageFiles(f['train'], imagenet_tfms(True, crop)), bs=bs, shuffle=True, num_workers=w)
-            for _ in dl: pass                                   # warm-up (file cache, worker start)
-            t = time.perf_counter(); k = sum(len(b[1]) for b in dl); dt = time.perf_counter() - t
-            rows.append(dict(workers=w, images=k, seconds=round(dt, 3), images_per_s=round(k / dt, 1),
-                             image_size=f'{size[0]}x{size[1]}', mean_kb=round(kb, 1), crop=crop))
-    return pd.DataFrame(rows)
-
-def decode(out:str='runs/decode',  # output folder: decode.csv and run.json
-           n:int=512,              # JPEG images written and decoded
-           workers:str='0,1,2',    # comma-separated numbers of worker processes to time
-           size:str='500x375',     # image size, WxH
-           crop:int=224,           # RandomResizedCrop size
-           bs:int=64,              # batch size
-           seed:int=0,             # seed of the images
-           threads:int=1,          # torch CPU threads of the main process
-          ) -> pd.DataFrame:
-    "The image-decoding benchmark: images per second of the ImageNet training pipeline for each number of workers."
-    _threads(threads)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    df = decode_benchmark(n, tuple(int(s) for s in size.split('x')), crop, bs, tuple(int(w) for w in workers.split(',')), seed=seed)
-    df.to_csv(out / 'decode.csv', index=False)
-    write_record(out, seed=seed, n=n, workers=workers, size=size, crop=crop, bs=bs, threads=threads)
-    print(df.to_string(index=False))
-    return df
-
 # %% ../nbs/12_experiments.ipynb #b3443acf
-EXPERIMENTS = dict(growth=growth, penalties=penalties, overhead=overhead, noise=noise, decode=decode)
+EXPERIMENTS = dict(growth=growth, penalties=penalties, noise=noise)
 
 def usage() -> str:
     "The list of experiments, for `--help`."
@@ -413,9 +308,7 @@ def main(argv:list[str]|None=None) -> int:
 # entry points of `[project.scripts]`; they return nothing (a console script exits with what its function returns)
 def growth_cli(): cli(growth, prog='bnreg-growth')
 def penalties_cli(): cli(penalties, prog='bnreg-penalties')
-def overhead_cli(): cli(overhead, prog='bnreg-overhead')
 def noise_cli(): cli(noise, prog='bnreg-noise')
-def decode_cli(): cli(decode, prog='bnreg-decode')
 
 # %% ../nbs/12_experiments.ipynb #51d81a57
 from fastcore.imports import in_ipython
