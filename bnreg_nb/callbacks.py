@@ -28,9 +28,10 @@ from .diagnostics import NormDiagnostics
 
 # %% auto #0
 __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule',
-           'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'XLAMarkStep', 'atomic_save',
-           'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError',
-           'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'RunLog']
+           'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep',
+           'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption',
+           'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog',
+           'fmt_duration', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -147,7 +148,7 @@ class NanGuard(Callback):
         "Read the pending step's agreed flags (into `agreed`) and raise `Diverged` if its loss was not finite; waits only if the step is still running."
         p, self.pending = self.pending, None
         if p is None: return
-        if p['event'] is not None: p['event'].synchronize()
+        if p['event'] is not None and not p['event'].query(): p['event'].synchronize()   # at checkpoints, or a step still running
         vals = self.hout.tolist()
         self.agreed = dict(zip(p['names'], map(bool, vals[1:])), step=p['step'])
         if vals[0]:
@@ -172,6 +173,13 @@ class LaggedSmoothLoss(AvgSmoothLoss):
         if l.is_cuda: self.ev = torch.cuda.Event(); self.ev.record()
     @property
     def value(self): return self.shown[0]
+
+# %% ../nbs/08_callbacks.ipynb #b5e11a07
+class FreeGrads(Callback):
+    "After each optimizer step, drop the gradients (`grad = None`) instead of fastai's zeroing them in place."
+    order = 100   # after every other `after_step`
+    def after_step(self):
+        for p in self.learn.model.parameters(): p.grad = None
 
 # %% ../nbs/08_callbacks.ipynb #21a07146
 class XLAMarkStep(Callback):

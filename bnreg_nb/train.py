@@ -27,7 +27,7 @@ from .penalties import make_penalty
 from .noise import RecomputeStats, ReferenceStats
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
-from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, CSV_COLUMNS,
+from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, FreeGrads, CSV_COLUMNS,
                                 atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
                                 CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
@@ -411,7 +411,7 @@ def run(c:dict) -> dict:
                     tensorboard=c.get('log') == 'tensorboard')
     wsync = WeightSync(start)
     cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start),
-           NanGuard(start), runlog, wsync]
+           NanGuard(start), runlog, wsync, FreeGrads()]
     if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device.type, scaler_state))
     if device.type == 'xla': cbs.append(XLAMarkStep())
     learn.add_cbs(cbs)
