@@ -10,7 +10,11 @@ import sys, os, re, json, time, math, shlex, hashlib, itertools, subprocess
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd
-from .core import run_record, cli
+import torch
+import torch.nn.functional as F
+import matplotlib.pyplot as plt, seaborn as sns
+from .core import run_record, cli, ClassifierHook
+from .penalties import dropout_penalty
 from .train import FLAGS
 
 # %% auto #0
@@ -283,9 +287,11 @@ def recovered(runs:pd.DataFrame,    # `collect`'s table
     if min(len(t), len(b), len(r)) == 0: return np.nan, np.nan, np.nan
     frac = lambda t, b, r: (t.mean() - b.mean()) / (r.mean() - b.mean())
     g = np.random.default_rng(seed)
-    with np.errstate(divide='ignore', invalid='ignore'):   # a resample where R and B tie has no fraction: dropped
+    with np.errstate(divide='ignore', invalid='ignore'):   # R = B (no gain to recover) has no fraction: inf/nan, and such resamples are dropped
         boots = np.array([frac(g.choice(t, len(t)), g.choice(b, len(b)), g.choice(r, len(r))) for _ in range(n_boot)])
-    return float(frac(t, b, r)), *np.nanpercentile(boots[np.isfinite(boots)], [2.5, 97.5])
+        point = float(frac(t, b, r))
+    ok = boots[np.isfinite(boots)]
+    return point, *(np.percentile(ok, [2.5, 97.5]) if len(ok) else (np.nan, np.nan))
 
 # %% ../nbs/13_study.ipynb #645b4db7
 def final_table(runs:pd.DataFrame) -> pd.DataFrame:
@@ -384,8 +390,6 @@ def claims_table(runs:pd.DataFrame|None, fit:pd.DataFrame|None) -> pd.DataFrame:
     return pd.DataFrame([dict(claim=k, paper=PAPER[k], **v) for k, v in rows.items()])
 
 # %% ../nbs/13_study.ipynb #56034420
-import matplotlib.pyplot as plt, seaborn as sns
-
 def _style(): sns.set_theme(style='whitegrid', context='notebook')
 
 def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
@@ -441,11 +445,6 @@ def plot_tuning(runs:pd.DataFrame, variants=None):
     return fig
 
 # %% ../nbs/13_study.ipynb #1e7b03b3
-import torch
-import torch.nn.functional as F
-from .core import ClassifierHook
-from .penalties import dropout_penalty
-
 @torch.no_grad()
 def dropout_gap(model:torch.nn.Module, # a trained model (put in eval mode)
                 x:torch.Tensor,        # inputs
