@@ -426,19 +426,22 @@ def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
 def plot_tuning(runs:pd.DataFrame, variants=None):
     "Held-out top-1 (%) against each tuned variant's grid value; a diverged run is a cross at the bottom."
     _style()
-    t = runs[runs.phase == 'tune']
+    t = runs[(runs.phase == 'tune') & runs.status.isin(DONE)]
     if variants is not None: t = t[t.variant.isin(variants)]
     vs = list(dict.fromkeys(t.variant))
-    cols = 3; rows_ = -(-len(vs) // cols)
+    cols = 3; rows_ = max(1, -(-len(vs) // cols))
     fig, axs = plt.subplots(rows_, cols, figsize=(6.8, 2.4 * rows_ + 0.3), squeeze=False)
     for ax, v in zip(axs.flat, vs):
         g = t[t.variant == v]
-        key = next(k for k in ('param_coef', 'param_dropout', 'param_lr') if k in g and g[k].nunique() > 1)
-        ok, bad = g[g.status == 'finished'], g[g.status == 'diverged']
+        have = [k for k in ('param_coef', 'param_dropout', 'param_lr') if k in g and g[k].notna().any()]
+        key = next((k for k in have if g[k].nunique() > 1), have[0])   # the tuned value (one run so far: the first there is)
+        ok, bad = g[g.status == 'finished'].sort_values(key), g[g.status == 'diverged']
         ax.plot(ok[key], ok.top1 * 100, 'o-', ms=4)
         lo = (ok.top1.min() * 100 if len(ok) else 10) - 2
         ax.plot(bad[key], np.full(len(bad), lo), 'x', color='tab:red', ms=7)
-        ax.set(xscale='log', title=v, xlabel=key.replace('param_', ''), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else '')
+        vals = sorted(g[key].unique())
+        ax.set_xscale('log'); ax.set_xticks(vals, [f'{x:g}' for x in vals]); ax.xaxis.set_minor_locator(plt.NullLocator())
+        ax.set(title=v, xlabel=key.replace('param_', ''), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else '')
         ax.title.set_fontsize(10)
     for ax in list(axs.flat)[len(vs):]: ax.axis('off')
     fig.tight_layout()
