@@ -1,4 +1,4 @@
-"""The package's experiments and their figures: growth at initialization, the penalty runs and the noise runs (the benchmarks are in [Performance](14_bench.ipynb)). Each is a plain function whose documented parameters are its command-line flags.
+"""The package's experiments and their figures: growth at initialization, the penalty runs and the noise runs (the benchmarks have their own chapter, Performance). Each is a plain function whose documented parameters are its command-line flags.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/experiments.html.md"""
 
