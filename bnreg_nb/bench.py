@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.data.core import DataLoader, DataLoaders
-from .core import cli, ClassifierHook, EpochMeans, example_norms
+from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, find_blocks
 from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
@@ -28,7 +28,7 @@ from .experiments import train_config, write_record, set_style, pick, _threads
 __all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches', 'TrainTimer', 'command_learner',
            'plain_loop', 'CallbackClock', 'step_benchmark', 'step_summary', 'callback_shares', 'step_profile', 'step',
            'plot_ratios', 'plot_shares', 'StepTimer', 'overhead_learners', 'callback_overhead', 'overhead_summary',
-           'callback_compute_ms', 'overhead', 'decode_benchmark', 'decode', 'usage', 'main', 'step_cli', 'overhead_cli',
+           'callback_compute_ms', 'overhead', 'decode_benchmark', 'decode', 'main', 'step_cli', 'overhead_cli',
            'decode_cli']
 
 # %% ../nbs/14_bench.ipynb #a66f9693
@@ -431,19 +431,9 @@ def decode(out:str='runs/decode',  # output folder: decode.csv and run.json
 # %% ../nbs/14_bench.ipynb #7328f44e
 BENCHMARKS = dict(step=step, overhead=overhead, decode=decode)
 
-def usage() -> str:
-    "The list of benchmarks, for `--help`."
-    w = max(map(len, BENCHMARKS))
-    return ('usage: python -m bnreg_nb.bench <benchmark> [flags]   (--help after the name: its flags)\n\nbenchmarks:\n' +
-            '\n'.join(f"  {k:{w}}  {f.__doc__}" for k, f in BENCHMARKS.items()))
-
 def main(argv:list[str]|None=None) -> int:
-    "`python -m bnreg_nb.bench <name> [flags]`: run the benchmark `name` with its flags."
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ('-h', '--help'): print(usage()); return 0
-    if argv[0] not in BENCHMARKS: print(f"unknown benchmark {argv[0]!r}\n\n{usage()}", file=sys.stderr); return 2
-    cli(BENCHMARKS[argv[0]], argv[1:], prog=f'python -m bnreg_nb.bench {argv[0]}')
-    return 0
+    "`python -m bnreg_nb.bench <name> [flags]`: run the benchmark `name` with its flags (`core.subcommands`; no name: the list)."
+    return subcommands(BENCHMARKS, 'python -m bnreg_nb.bench', 'benchmark', argv)
 
 # entry points of `[project.scripts]`; they return nothing (a console script exits with what its function returns)
 def step_cli(): cli(step, prog='bnreg-step')

@@ -16,8 +16,8 @@ from fastai.learner import ValueMetric
 
 # %% auto #0
 __all__ = ['LAYERS', 'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook', 'EpochMeans',
-           'example_norms', 'add_value_metrics', 'remove_metrics', 'cli', 'package_imports', 'layer_violations',
-           'check_layers']
+           'example_norms', 'add_value_metrics', 'remove_metrics', 'cli', 'subcommands', 'package_imports',
+           'layer_violations', 'check_layers']
 
 # %% ../nbs/00_core.ipynb #c56f04ca
 def command_line(argv:list[str]|None=None) -> str:
@@ -135,6 +135,22 @@ def cli(func:Callable, argv:list[str]|None=None, prog:str|None=None):
     args = vars(anno_parser(func, prog=prog).parse_args(sys.argv[1:] if argv is None else argv))
     args.pop('pdb', None); args.pop('xtra', None)
     return func(**args)
+
+# %% ../nbs/00_core.ipynb #d2f9fad9
+def subcommands(table:dict,               # name -> a docmented function
+                prog:str,                 # the command as typed, e.g. 'python -m bnreg_nb.bench'
+                kind:str='command',       # what a name is called in messages ('experiment', 'benchmark')
+                argv:list[str]|None=None, # the arguments (default: the process's); None-or-help: print the usage
+               ) -> int:
+    "Run `table[argv[0]]` with the flags in `argv[1:]` (`cli`), or print the table's usage; return an exit code (2: unknown name)."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    w = max(map(len, table))
+    usage = (f"usage: {prog} <{kind}> [flags]   (--help after the name: its flags)\n\n{kind}s:\n" +
+             '\n'.join(f"  {k:{w}}  {f.__doc__}" for k, f in table.items()))
+    if not argv or argv[0] in ('-h', '--help'): print(usage); return 0
+    if argv[0] not in table: print(f"unknown {kind} {argv[0]!r}\n\n{usage}", file=sys.stderr); return 2
+    cli(table[argv[0]], argv[1:], prog=f'{prog} {argv[0]}')
+    return 0
 
 # %% ../nbs/00_core.ipynb #4027b451
 LAYERS = [['core'],                                        # run records, the classifier and its hook, epoch means, cli

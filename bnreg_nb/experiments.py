@@ -14,7 +14,7 @@ from torch import nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
-from .core import run_record, cli, ClassifierHook, EpochMeans, example_norms
+from .core import run_record, cli, subcommands, ClassifierHook, EpochMeans, example_norms
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, representation_norms, find_blocks
 from .data import fmnist_batch, get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
@@ -25,7 +25,7 @@ from .train import resolve_config, make_learner, build_model, run
 __all__ = ['GROWTH_ARCHS', 'IMAGENET_RESNETS', 'GROWTH_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'set_style',
            'legend_below', 'pick', 'train_config', 'slug', 'run_status', 'read_runs', 'train_variants',
            'imagenet_input', 'block_rms', 'growth_table', 'plot_growth', 'growth_rate', 'growth', 'penalty_variants',
-           'penalties', 'plot_runs', 'noise', 'usage', 'main', 'growth_cli', 'penalties_cli', 'noise_cli']
+           'penalties', 'plot_runs', 'noise', 'main', 'growth_cli', 'penalties_cli', 'noise_cli']
 
 # %% ../nbs/12_experiments.ipynb #3d653464
 def write_record(out:Path|str,            # the result folder
@@ -291,19 +291,9 @@ def noise(out:str='runs/noise',         # output folder: a run folder per varian
 # %% ../nbs/12_experiments.ipynb #b3443acf
 EXPERIMENTS = dict(growth=growth, penalties=penalties, noise=noise)
 
-def usage() -> str:
-    "The list of experiments, for `--help`."
-    w = max(map(len, EXPERIMENTS))
-    return ('usage: python -m bnreg_nb.experiments <experiment> [flags]   (--help after the name: its flags)\n\nexperiments:\n' +
-            '\n'.join(f"  {k:{w}}  {f.__doc__}" for k, f in EXPERIMENTS.items()))
-
 def main(argv:list[str]|None=None) -> int:
-    "`python -m bnreg_nb.experiments <name> [flags]`: run the experiment `name` with its flags."
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ('-h', '--help'): print(usage()); return 0
-    if argv[0] not in EXPERIMENTS: print(f"unknown experiment {argv[0]!r}\n\n{usage()}", file=sys.stderr); return 2
-    cli(EXPERIMENTS[argv[0]], argv[1:], prog=f'python -m bnreg_nb.experiments {argv[0]}')
-    return 0
+    "`python -m bnreg_nb.experiments <name> [flags]`: run the experiment `name` with its flags (`core.subcommands`; no name: the list)."
+    return subcommands(EXPERIMENTS, 'python -m bnreg_nb.experiments', 'experiment', argv)
 
 # entry points of `[project.scripts]`; they return nothing (a console script exits with what its function returns)
 def growth_cli(): cli(growth, prog='bnreg-growth')
