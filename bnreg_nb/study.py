@@ -16,13 +16,14 @@ import matplotlib.pyplot as plt, seaborn as sns
 from .core import run_record, cli, ClassifierHook
 from .penalties import dropout_penalty
 from .train import FLAGS
+from .experiments import run_status as status, set_style   # a run folder's status; the figures' one style
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
-           'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'status', 'last_metric', 'choose',
-           'plan', 'run_flags', 'run_command', 'in_shard', 'code_version', 'run_study', 'collect', 'mean_ci',
-           'recovered', 'final_table', 'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table',
-           'plot_final', 'plot_norms', 'plot_tuning', 'dropout_gap', 'dropout_check', 'study', 'main']
+           'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'last_metric', 'choose', 'plan',
+           'run_flags', 'run_command', 'in_shard', 'code_version', 'run_study', 'collect', 'mean_ci', 'recovered',
+           'final_table', 'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final',
+           'plot_norms', 'plot_tuning', 'dropout_gap', 'dropout_check', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -99,12 +100,6 @@ def point_slug(params:dict) -> str:
     return '-'.join(f'{k}{_fmt(v)}' for k, v in sorted(params.items())) or 'default'
 
 DONE = ('finished', 'diverged')   # a run with either status is not run again
-
-def status(folder:Path|str) -> str|None:
-    "The status in a run folder's `summary.json` ('finished', 'diverged', 'preempted', 'running'), or None."
-    f = Path(folder) / 'summary.json'
-    try: return json.loads(f.read_text()).get('status') if f.exists() else None
-    except json.JSONDecodeError: return None   # being written
 
 def last_metric(folder:Path|str, key:str='top1') -> float:
     "The last epoch's `key` of a finished run; -inf for a run that diverged (it loses every comparison)."
@@ -397,11 +392,9 @@ def claims_table(runs:pd.DataFrame|None, fit:pd.DataFrame|None) -> pd.DataFrame:
     return pd.DataFrame([dict(claim=k, paper=PAPER[k], **v) for k, v in rows.items()])
 
 # %% ../nbs/13_study.ipynb #56034420
-def _style(): sns.set_theme(style='whitegrid', context='notebook')
-
 def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
     "Test top-1 (%) of each variant's final runs: each seed as a dot, the mean and its 95 % t-interval as a bar."
-    _style()
+    set_style()
     t = final_table(runs)
     if variants is not None: t = t[t.variant.isin(variants)].set_index('variant').loc[[v for v in variants if v in set(t.variant)]].reset_index()
     fig, ax = plt.subplots(figsize=(6.8, 0.42 * len(t) + 1.3))
@@ -420,7 +413,7 @@ def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
 
 def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
     "A norm of the representation (test images) per epoch of the final runs: mean over seeds and its range."
-    _style()
+    set_style()
     d = epochs[(epochs.phase == 'final') & epochs.variant.isin(variants)]
     fig, ax = plt.subplots(figsize=(6.8, 3.8))
     sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], errorbar=('pi', 100), ax=ax)
@@ -432,7 +425,7 @@ def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
 
 def plot_tuning(runs:pd.DataFrame, variants=None):
     "Held-out top-1 (%) against each tuned variant's grid value; a diverged run is a cross at the bottom."
-    _style()
+    set_style()
     t = runs[(runs.phase == 'tune') & runs.status.isin(DONE)]
     if variants is not None: t = t[t.variant.isin(variants)]
     vs = list(dict.fromkeys(t.variant))
