@@ -22,7 +22,8 @@ from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet
 from .callbacks import EpochSeed, LRSchedule, NanGuard, RunLog, FreeGrads, Precision, lr_mult
 from .distributed import WeightSync
 from .train import make_learner, peak_lrs
-from .experiments import train_config, write_record, set_style, pick, _threads
+from .experiments import train_config, write_record, pick, _threads
+from .core import set_style
 
 # %% auto #0
 __all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches', 'TrainTimer', 'command_learner',

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from .core import run_record, cli, subcommands, ClassifierHook, EpochMeans, example_norms
+from .core import set_style, legend_below   # the figures' one style (core: every chapter draws with it)
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, representation_norms, find_blocks
 from .data import fmnist_batch, get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
@@ -22,10 +23,10 @@ from .callbacks import Diverged
 from .train import resolve_config, make_learner, build_model, run
 
 # %% auto #0
-__all__ = ['GROWTH_ARCHS', 'IMAGENET_RESNETS', 'GROWTH_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'set_style',
-           'legend_below', 'pick', 'train_config', 'slug', 'run_status', 'read_runs', 'train_variants',
-           'imagenet_input', 'block_rms', 'growth_table', 'plot_growth', 'growth_rate', 'growth', 'penalty_variants',
-           'penalties', 'plot_runs', 'noise', 'main', 'growth_cli', 'penalties_cli', 'noise_cli']
+__all__ = ['GROWTH_ARCHS', 'IMAGENET_RESNETS', 'GROWTH_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'pick',
+           'train_config', 'slug', 'run_status', 'read_runs', 'train_variants', 'imagenet_input', 'block_rms',
+           'growth_table', 'plot_growth', 'growth_rate', 'growth', 'penalty_variants', 'penalties', 'plot_runs',
+           'noise', 'main', 'growth_cli', 'penalties_cli', 'noise_cli']
 
 # %% ../nbs/12_experiments.ipynb #3d653464
 def write_record(out:Path|str,            # the result folder
@@ -35,18 +36,6 @@ def write_record(out:Path|str,            # the result folder
     rec = run_record(**extra)
     (Path(out) / name).write_text(json.dumps(rec, indent=2, default=str))
     return rec
-
-def set_style():
-    "The figures' seaborn style: white grid, notebook context (text of 11-12 pt at the drawn size)."
-    sns.set_theme(style='whitegrid', context='notebook')
-
-def legend_below(fig, ax, ncol:int, y:float=-0.1):
-    "Move `ax`'s legend under the figure, `ncol` entries a row, filled row by row."
-    h, l = ax.get_legend_handles_labels(); ax.get_legend().remove()
-    rows = -(-len(h) // ncol)
-    order = [r * ncol + c for c in range(ncol) for r in range(rows) if r * ncol + c < len(h)]
-    fig.legend([h[i] for i in order], [l[i] for i in order], loc='upper center', ncol=ncol, frameon=False,
-               bbox_to_anchor=(0.5, y))
 
 def pick(variants:dict, names:str|None=None) -> dict:
     "The variants named in the comma-separated `names` (all if None), in that order; unknown names raise."

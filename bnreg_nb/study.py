@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt, seaborn as sns
 from .core import run_record, cli, ClassifierHook
 from .penalties import dropout_penalty
 from .train import FLAGS
-from .experiments import run_status as status, set_style   # a run folder's status; the figures' one style
+from .experiments import run_status as status   # a run folder's status
+from .core import set_style                      # the figures' one style
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
