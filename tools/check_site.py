@@ -1,31 +1,164 @@
 #!/usr/bin/env python
 """Check the built documentation site in a real browser (headless Chromium driven by Playwright).
 
-    python tools/check_site.py [--site _docs] [--chromium /usr/bin/chromium]
+    python tools/check_site.py [--site _docs] [--pages 03_fixup,index] [--chromium /usr/bin/chromium]
+    python tools/check_site.py --self-test          # the rules' own tests, no browser
 
-Serves the site on 127.0.0.1, opens every page, and fails (exit 1) unless
-- every page loads without console errors, page errors, failed requests or HTTP errors;
-- every image is displayed, with a non-zero natural and rendered size;
-- every internal link resolves: its file exists and its #anchor is an id on the target page;
-- every notebook in nbs/ has its page, and every page shows the whole sidebar of nbs/sidebar.yml, with itself
-  marked, and a table of contents listing every heading of levels 1-3 of its content;
-- every exported function and class (bnreg_nb/_modidx.py) has its API entry on its page;
-- every formula is typeset by KaTeX, without error;
-- the landing page shows the quick-start command (`bash bootstrap.sh`).
-Screenshots of the landing page and of the Fixup chapter go to <site>/_screenshots/.
+Serves the site on 127.0.0.1, opens every page at 1280 px and at 390 px (a phone), and fails (exit 1) on
+anything a reader would trip over. The rules (`RULES` below names them; a failure prints page, rule, excerpt):
+- the page loads without console errors, page errors, failed requests or HTTP errors; every image shows;
+- every internal link resolves (file and #anchor); no source link ends in `#LNone`;
+- every notebook has its page; every page has the whole sidebar, itself marked, and a table of contents of
+  its headings (levels 1-3); every exported function and class (`_modidx`) has its API entry;
+- every formula is typeset by KaTeX;
+- saved outputs carry no progress bars, no Python warnings, no local or temporary paths (also in code and
+  prose), no raw pandas index column (an unnamed first column 0..n-1);
+- no markdown shown as text (`[text](page.ipynb)`), no `10^6` written outside math;
+- API entries: no `NoneType` for an optional parameter, no fastai event parameters (before_fit, ...), no
+  docstring inherited from a Python built-in, a docstring on every entry;
+- figures: every PNG figure records its smallest text (PNG text chunks `bnreg:font-pt`, `bnreg:dpi`, written by
+  `bnreg_nb.core.set_style()`), and that text is at least 9 px as displayed, at 1280 px and at 390 px;
+- layout: the content column is at least 700 px wide at 1280 px; nothing is wider than its column unless it
+  is inside its own scrolling box (overflow-x: auto/scroll), nothing is cut off by a clipping box, and the page
+  never scrolls sideways; at 390 px the chapter menu is behind a toggle (the first screen shows the page);
+- reader tools: a search box on every page whose index finds pages (over http and from file://), a copy
+  button on every code block (and it copies), a changelog page and an API page in the sidebar.
+Screenshots of every page at both widths (the first screen and the full page) go to <site>/_screenshots/.
 `bash tools/check_site.sh` installs what this needs, builds the site and runs it.
 """
 from __future__ import annotations
-import argparse, functools, http.server, importlib, json, os, re, shutil, sys, tempfile, threading, time
+import argparse, functools, http.server, importlib, json, os, re, shutil, struct, sys, tempfile, threading, time, zlib
+from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = {'index.html': 'landing', '03_fixup.ipynb': 'fixup', '01_demo.ipynb': 'demo'}  # pages to photograph
 QUICKSTART = 'bash bootstrap.sh'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
+DESKTOP, PHONE = 1280, 390        # the widths every page is checked (and photographed) at
+MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.core)
+MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed
+EXCERPTS = 4                      # excerpts printed per page and rule
 
+RULES = {  # rule: what it means (printed with a failure)
+    'load': 'the page did not load cleanly',
+    'image': 'an image does not show',
+    'link': 'a link or anchor leads nowhere',
+    'LNone': 'a source link without its line number (#LNone)',
+    'navigation': 'sidebar or table of contents incomplete',
+    'api-entry': 'an exported name without its API entry',
+    'math': 'a formula KaTeX could not typeset',
+    'progress-bar': 'a progress bar in a saved output: pass progress=False or remove fastai\'s ProgressCallback',
+    'warning': 'a Python warning in a saved output: fix its cause, or filter it at its source in a #| hide cell',
+    'local-path': 'a local or temporary path: print paths relative to the notebook or the repository',
+    'pandas-index': "a table shows pandas' default index: df.style.hide(axis='index') or to_html(index=False)",
+    'markdown-as-text': 'markdown shown as text (a link inside a link? write `name`, nbdev links it)',
+    'raw-exponent': 'an exponent written as 10^6 outside math: write $10^6$ or 1e6',
+    'NoneType': 'an optional parameter shown as NoneType',
+    'event-params': "fastai's event parameters listed on a callback's entry",
+    'builtin-doc': "an entry shows a Python built-in's docstring: give the class its own",
+    'no-docstring': 'an API entry without a docstring',
+    'figure-text': f'figure text smaller than {MIN_TEXT_PX} px as displayed',
+    'figure-record': 'a figure PNG without bnreg:font-pt/bnreg:dpi: draw it after bnreg_nb.core.set_style()',
+    'column': f'the content column is narrower than {MIN_COLUMN} px at {DESKTOP} px',
+    'too-wide': 'wider than its column, and not inside a box that scrolls',
+    'cut-off': 'content cut off by a box that clips it',
+    'page-width': 'the page scrolls sideways',
+    'phone-menu': f'at {PHONE} px the chapter menu is not behind a toggle',
+    'search': 'search missing or not working',
+    'copy': 'a code block without a working copy button',
+    'site': 'site-wide',
+}
+
+# ---------------------------------------------------------------------------------------------------- text rules
+# Each: rule, regex, the kinds of text it reads. Text kinds: 'prose' (markdown), 'source' (a code cell's code),
+# 'output' (a saved output, API entries included), 'code' (code or pre inside prose or output); math is never read.
+_ALL = ('prose', 'source', 'output', 'code')
+TEXT_RULES = [
+    ('progress-bar', re.compile(r'[█▉▊▋▌▍▎▏]{2,}|\|[█▉▊▋▌▍▎▏ ]{3,}|\d{1,3}\.\d\d% \[|\d+/\d+ \[\d\d:\d\d<|\d+(\.\d+)?it/s\]'), ('prose', 'output', 'code')),
+    ('warning', re.compile(r'(?m)^.*\b\w*Warning: .*$|\b(FutureWarning|UserWarning|DeprecationWarning|RuntimeWarning|PendingDeprecationWarning)\b'), ('output',)),
+    ('local-path', re.compile(r'(?<![\w.~])/(work|tmp|home|root)/[^\s\'"]*|\.venv/[^\s\'"]*|\bsite-packages\b[^\s\'"]*'), _ALL),
+    ('markdown-as-text', re.compile(r'\[[^\]\n]{1,80}\]\([^)\s]+\)'), ('prose', 'output')),
+    ('raw-exponent', re.compile(r'(?<![\w.])\d+(\.\d+)?\s?\^\s?\{?[-−+]?\d'), ('prose', 'output', 'code')),
+    ('NoneType', re.compile(r'\bNoneType\b'), ('output',)),
+]
+
+def builtin_docs() -> list[str]:
+    "First lines of the docstrings of Python's built-in classes (and object.__init__), as an entry would show them."
+    import builtins
+    docs = {object.__init__.__doc__}
+    for v in vars(builtins).values():
+        if isinstance(v, type) and v.__doc__: docs.add(v.__doc__)
+    return sorted({d.strip().split('\n')[0].strip() for d in docs if d and len(d.strip()) > 8})
+
+def fastai_events() -> list[str]:
+    try: from fastai.callback.core import _events
+    except Exception: _events = []
+    return list(_events)
+
+def text_failures(segs:list[dict], events=(), bdocs=()) -> list[tuple[str, str]]:
+    "(rule, excerpt) for the text segments of a page (`segs`: kind, text, where, entry) that break a text rule."
+    res = []
+    for s in segs:
+        t, kind, where = s['text'], s['kind'], s.get('where') or ''
+        if kind == 'math': continue
+        for rule, rx, kinds in TEXT_RULES:
+            if kind not in kinds: continue
+            for m in rx.finditer(t):
+                res.append((rule, _excerpt(t, m.start(), m.end(), where)))
+        if s.get('entry') and kind in ('output', 'code'):
+            for ev in events:
+                if m := re.search(rf'\b{ev}\s*[:=]', t):
+                    res.append(('event-params', _excerpt(t, m.start(), m.end(), where))); break
+            for d in bdocs:
+                if d in t: res.append(('builtin-doc', f'{d!r} ({where})')); break
+    return res
+
+def _excerpt(t:str, a:int, b:int, where:str='', width:int=50) -> str:
+    s = t[max(0, a - width):min(len(t), b + width)]
+    s = ' '.join(s.split())
+    if len(s) > 160: s = s[:157] + '...'
+    return f'"{s}"' + (f' (near #{where})' if where else '')
+
+def pandas_index(tables:list[dict]) -> list[str]:
+    "Tables whose first column is an unnamed 0..n-1 (pandas' default index): an excerpt of each."
+    res = []
+    for t in tables:
+        heads, firsts = t['heads'], t['firsts']
+        if not firsts or not heads or any(h.strip() for h in heads): continue
+        if [f.strip() for f in firsts] == [str(i) for i in range(len(firsts))]:
+            res.append(f'a table of {len(firsts)} rows, columns {", ".join(t["cols"][:6])!r}' + (f' (near #{t["where"]})' if t.get('where') else ''))
+    return res
+
+# ---------------------------------------------------------------------------------------------------- PNG text chunks
+def png_text(data:bytes) -> dict:
+    "The text chunks (tEXt, zTXt, iTXt) of a PNG file's bytes; {} if it is not a PNG."
+    if data[:8] != b'\x89PNG\r\n\x1a\n': return {}
+    res, i = {}, 8
+    while i + 8 <= len(data):
+        n, typ = struct.unpack('>I4s', data[i:i + 8])
+        body = data[i + 8:i + 8 + n]
+        i += 12 + n
+        if typ == b'tEXt':
+            k, _, v = body.partition(b'\0'); res[k.decode('latin-1')] = v.decode('latin-1')
+        elif typ == b'zTXt':
+            k, _, v = body.partition(b'\0'); res[k.decode('latin-1')] = zlib.decompress(v[1:]).decode('latin-1')
+        elif typ == b'iTXt':
+            k, _, rest = body.partition(b'\0')
+            comp, rest = rest[0], rest[2:]
+            _lang, _, rest = rest.partition(b'\0'); _tk, _, v = rest.partition(b'\0')
+            res[k.decode('latin-1')] = (zlib.decompress(v) if comp else v).decode('utf-8')
+        elif typ == b'IEND': break
+    return res
+
+def figure_text_px(chunks:dict, natural_w:float, shown_w:float) -> float|None:
+    "The displayed size (CSS px) of a figure's smallest text; None if it has none; KeyError if not recorded."
+    pt, dpi = chunks['bnreg:font-pt'], chunks['bnreg:dpi']
+    if pt == 'none': return None
+    return float(pt) * float(dpi) / 72 * (shown_w / natural_w)
+
+# ---------------------------------------------------------------------------------------------------- the browser
 def serve(site:Path):
     "A quiet static server for `site` on a free port of 127.0.0.1."
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -35,26 +168,112 @@ def serve(site:Path):
     return srv, f'http://127.0.0.1:{srv.server_address[1]}'
 
 PROBE = r"""() => {
-  document.querySelectorAll('details').forEach(d => d.open = true);
+  document.querySelectorAll('#content details').forEach(d => d.open = true);
   const main = document.querySelector('#content');
   const hs = main ? [...main.querySelectorAll('h1,h2,h3')].filter(h => !h.classList.contains('title')) : [];
   const txt = el => { const c = el.cloneNode(true); c.querySelectorAll('.anchor-link').forEach(a => a.remove()); return c.textContent.trim(); };
+  const entries = main ? [...main.querySelectorAll('.cell')].filter(c => c.querySelector(':scope > hr') && c.querySelector(':scope > h3, :scope > h4')) : [];
+  // text, in segments of one block and one kind each, with the heading above it
+  const segs = [];
+  if (main) {
+    const w = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    let where = '', last = null, n;
+    while ((n = w.nextNode())) {
+      const el = n.parentElement;
+      if (!el || el.closest('script,style,.anchor-link')) continue;
+      const h = el.closest('h1,h2,h3,h4,h5,h6');
+      if (h && h.id) where = h.id;
+      const kind = el.closest('.katex,.math') ? 'math'
+        : el.closest('.cell-output') || el.closest('.cell') && el.closest('.cell').querySelector(':scope > hr') ? (el.closest('code,pre') ? 'code' : 'output')
+        : el.closest('.cell-code') ? 'source' : el.closest('code,pre') ? 'code' : 'prose';
+      const block = el.closest('pre,p,li,td,th,h1,h2,h3,h4,h5,h6,figcaption,dt,dd,summary,div');
+      const entry = entries.some(e => e.contains(el));
+      if (last && last.block === block && last.kind === kind) last.text += n.data;
+      else { last = {block, kind, text: n.data, where, entry}; segs.push(last); }
+    }
+  }
+  const tables = main ? [...main.querySelectorAll('table')].map(t => {
+    const hrows = [...t.querySelectorAll('thead tr')];
+    const brows = [...t.querySelectorAll('tbody tr')];
+    let where = ''; for (let e = t; e && e !== main; e = e.parentElement) { let p = e.previousElementSibling;
+      while (p && !/^H[1-6]$/.test(p.tagName) && !p.querySelector('h1,h2,h3,h4,h5,h6')) p = p.previousElementSibling;
+      if (p) { const h = /^H[1-6]$/.test(p.tagName) ? p : [...p.querySelectorAll('h1,h2,h3,h4,h5,h6')].pop(); where = h.id; break; } }
+    return {heads: hrows.map(r => r.cells[0] ? r.cells[0].textContent : ''), firsts: brows.map(r => r.cells[0] ? r.cells[0].textContent : ''),
+            cols: hrows.length ? [...hrows[0].cells].map(c => c.textContent.trim()) : [], where};
+  }) : [];
   return {
-    images: [...document.images].map(i => ({src: i.getAttribute('src').slice(0, 120), complete: i.complete,
-      nw: i.naturalWidth, nh: i.naturalHeight, w: i.getBoundingClientRect().width, h: i.getBoundingClientRect().height})),
+    images: [...document.images].map(i => ({src: i.getAttribute('src').slice(0, 200), url: i.currentSrc || i.src, complete: i.complete,
+      nw: i.naturalWidth, nh: i.naturalHeight, w: i.getBoundingClientRect().width, h: i.getBoundingClientRect().height,
+      inContent: !!(main && main.contains(i))})),
     links: [...document.querySelectorAll('a[href], link[href], img[src], script[src]')].map(e => ({
       tag: e.tagName.toLowerCase(), raw: e.getAttribute('href') ?? e.getAttribute('src'), url: e.href || e.src})),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
-    sidebar: [...document.querySelectorAll('#sidebar a[href]')].map(a => ({url: a.href, active: a.classList.contains('active')})),
+    sidebar: [...document.querySelectorAll('#sidebar a[href]')].map(a => ({url: a.href, active: a.classList.contains('active'), text: a.textContent.trim()})),
     toc: [...document.querySelectorAll('#toc a[href^="#"]')].map(a => a.getAttribute('href').slice(1)),
     headings: hs.map(h => h.id),
     headingText: [...(main ? main.querySelectorAll('h1,h2,h3,h4,h5,h6') : [])].map(txt),
+    entries: entries.map(e => { const h = e.querySelector(':scope > h3, :scope > h4');
+      const doc = [...e.children].filter(c => c.tagName === 'P' && !c.querySelector(':scope > a[target]') && c.textContent.trim());
+      return {name: txt(h), id: h.id, doc: doc.length > 0}; }),
+    progress: main ? main.querySelectorAll('progress').length : 0,
     math: document.querySelectorAll('span.math').length,
     typeset: document.querySelectorAll('span.math .katex').length,
     mathErrors: [...document.querySelectorAll('.katex-error')].map(e => e.getAttribute('title') || e.textContent),
     text: main ? main.innerText : '',
+    segs: segs.map(s => ({kind: s.kind, text: s.text, where: s.where, entry: s.entry})),
+    tables,
+    codeBlocks: main ? [...main.querySelectorAll('div.sourceCode')].filter(d => !d.closest('.cell-output') && !(d.closest('.cell') && d.closest('.cell').querySelector(':scope > hr')))
+      .map(d => ({copy: !!d.querySelector('button.copy-button'), text: d.textContent.trim().slice(0, 60)})) : [],
+    search: !!document.querySelector('#search input'),
     title: document.title,
   };
+}"""
+
+LAYOUT = r"""() => {
+  const main = document.querySelector('#content');
+  const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], column: 0, widest: []};
+  if (!main) return res;
+  const cs = getComputedStyle(main), box = main.getBoundingClientRect();
+  const left = box.left + parseFloat(cs.paddingLeft), right = box.right - parseFloat(cs.paddingRight);
+  res.column = Math.round(right - left);
+  const ox = el => getComputedStyle(el).overflowX;
+  const desc = el => {
+    const cls = [...el.classList].slice(0, 2).map(c => '.' + c).join('');
+    let where = ''; const h = [...main.querySelectorAll('h1[id],h2[id],h3[id],h4[id]')].filter(h => h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING).pop();
+    if (h) where = h.id;
+    return {el: el.tagName.toLowerCase() + cls, text: (el.textContent || el.getAttribute('src') || '').trim().replace(/\s+/g, ' ').slice(0, 70), where};
+  };
+  const reported = [];
+  for (const el of main.querySelectorAll('*')) {
+    if (el.closest('.katex-mathml')) continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    const o = ox(el);
+    if ((o === 'hidden' || o === 'clip') && el.scrollWidth > el.clientWidth + 1 && !el.closest('.katex') && el.clientWidth > 0)
+      res.cut.push({...desc(el), by: el.scrollWidth - el.clientWidth});
+    if (r.right > right + 2 || r.left < left - 2) {
+      if (reported.some(p => p.contains(el))) continue;
+      let a = el.parentElement, ok = false;
+      // a box that scrolls holds it; a box that clips it is the cut-off rule's (KaTeX clips its own glyphs)
+      for (; a && a !== main; a = a.parentElement) { const oa = ox(a); if (oa !== 'visible') { ok = true; break; } }
+      if (ok) continue;
+      reported.push(el);
+      res.wide.push({...desc(el), by: Math.round(Math.max(r.right - right, left - r.left))});
+    }
+  }
+  if (res.pageWidth > vw + 1)
+    res.widest = [...document.body.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > vw + 1)
+      .filter((e, i, all) => !all.some(p => p !== e && p.contains(e))).slice(0, 3).map(desc);
+  const sb = document.querySelector('#sidebar');
+  const vis = el => { if (!el) return false; const s = getComputedStyle(el), r = el.getBoundingClientRect();
+    return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < vh && r.right > 0 && r.left < vw; };
+  const t = document.querySelector('h1.title');
+  const toggle = document.querySelector('button.sidebar-toggle');
+  res.menu = {sidebarVisible: vis(sb), toggle: vis(toggle), titleVisible: !!t && vis(t) && t.getBoundingClientRect().top < vh * 0.6};
+  res.images = [...main.querySelectorAll('img')].map(i => ({url: i.currentSrc || i.src, nw: i.naturalWidth, w: i.getBoundingClientRect().width}));
+  res.searchVisible = vis(document.querySelector('#search input')) || vis(document.querySelector('button.search-toggle'));
+  return res;
 }"""
 
 def expected_api():
@@ -81,7 +300,29 @@ def sidebar_sources(nbs:Path) -> list[str]:
     return [h for h in walk(yaml.safe_load((nbs / 'sidebar.yml').read_text())['website']['sidebar']['contents'])
             if not re.match(r'\w+:', h)]
 
-def check(site:Path, chromium:str, shots:Path, nbs:Path=None) -> list[str]:
+def select_pages(pages:list[str], src2page:dict, want:str|None) -> list[str]:
+    "The pages named by `--pages` (notebook stems such as 03_fixup, page stems such as fixup, or paths); all if None."
+    if not want: return pages
+    by = {}
+    for src, page in src2page.items():
+        for k in (src, str(Path(src).with_suffix('')), Path(src).stem, page, str(Path(page).with_suffix(''))): by.setdefault(k, page)
+    res, unknown = [], []
+    for w in [w.strip() for w in want.split(',') if w.strip()]:
+        p = by.get(w) or by.get(w.removeprefix('nbs/'))
+        if p in pages: res.append(p)
+        else: unknown.append(w)
+    if unknown: sys.exit(f'[check] --pages: no page for {", ".join(unknown)} (pages: {", ".join(sorted(by))})')
+    return list(dict.fromkeys(res))
+
+def shot_name(page:str) -> str: return page.removesuffix('.html').replace('/', '__')
+
+def site_file(site:Path, base:str, url:str) -> Path|None:
+    if url.startswith(base): return site / unquote(urlsplit(url).path).lstrip('/')
+    if url.startswith('file://'): return Path(unquote(urlsplit(url).path))
+    return None
+
+def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None, screenshots:bool=True) -> list[tuple]:
+    "Failures as (page, rule, excerpt)."
     from playwright.sync_api import sync_playwright
     from nbdev.config import get_config, nbpath2html
     os.chdir(ROOT)
@@ -89,26 +330,34 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None) -> list[str]:
     own = nbs is None or Path(nbs).resolve() == cfg.nbs_path.resolve()
     nbs = cfg.nbs_path if own else Path(nbs).resolve()
     fails = []
+    F = lambda page, rule, msg: fails.append((page, rule, msg))
     manifest = json.loads((site / 'site.json').read_text()) if (site / 'site.json').exists() else {'pages': []}
     src2page = {p['source']: p['page'] for p in manifest['pages']}
-    pages = sorted(str(p.relative_to(site)) for p in site.rglob('*.html') if '_screenshots' not in p.parts)
-    if not pages: return [f'no pages in {site}: build it with `python tools/build_site.py`']
+    page2src = {v: k for k, v in src2page.items()}
+    all_pages = sorted(str(p.relative_to(site)) for p in site.rglob('*.html') if '_screenshots' not in p.parts)
+    if not all_pages: return [('site', 'load', f'no pages in {site}: build it with `python tools/build_site.py`')]
+    pages = select_pages(all_pages, src2page, only)
 
-    # every notebook has its page
-    for nb in sorted(nbs.rglob('*.ipynb')):
-        rel = nb.relative_to(nbs)
-        if any(s[0] in '_.' for s in rel.parts): continue
-        page = src2page.get(str(rel), str(nbpath2html(rel)))
-        if page not in pages: fails.append(f'nbs/{rel} has no page ({page})')
+    if not only:                                                           # every notebook has its page
+        for nb in sorted(nbs.rglob('*.ipynb')):
+            rel = nb.relative_to(nbs)
+            if any(s[0] in '_.' for s in rel.parts): continue
+            page = src2page.get(str(rel), str(nbpath2html(rel)))
+            if page not in all_pages: F(page, 'load', f'nbs/{rel} has no page ({page})')
     side_pages = {src2page.get(h, str(nbpath2html(Path(h)))) for h in sidebar_sources(nbs)}
     api = expected_api() if own else {}
+    events, bdocs = fastai_events(), builtin_docs()
 
     srv, base = serve(site)
-    results, counts = {}, dict(images=0, links=0, anchors=0, math=0, api=0)
+    results, layouts = {}, {}
+    search_checks, copy_check = [], None
+    t0 = time.time()
     try:
         with sync_playwright() as p, tempfile.TemporaryDirectory(prefix='bnreg-chromium-') as prof:
             ctx = p.chromium.launch_persistent_context(prof, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
-                                                       viewport={'width': 1400, 'height': 1000})
+                                                       viewport={'width': DESKTOP, 'height': 900})
+            try: ctx.grant_permissions(['clipboard-read', 'clipboard-write'], origin=base)
+            except Exception: pass
             for page_path in pages:
                 pg = ctx.new_page()
                 errs = []
@@ -116,85 +365,289 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None) -> list[str]:
                 pg.on('pageerror', lambda e, errs=errs: errs.append(f'page error: {e}'))
                 pg.on('requestfailed', lambda r, errs=errs: errs.append(f'request failed: {r.url} ({r.failure})'))
                 pg.on('response', lambda r, errs=errs: errs.append(f'HTTP {r.status}: {r.url}') if r.status >= 400 else None)
-                url = f'{base}/{page_path}'
                 try:
-                    resp = pg.goto(url, wait_until='load', timeout=60_000)
+                    resp = pg.goto(f'{base}/{page_path}', wait_until='load', timeout=60_000)
                     pg.wait_for_load_state('networkidle', timeout=30_000)
                 except Exception as e:
-                    fails.append(f'{page_path}: did not load: {e}'); pg.close(); continue
+                    F(page_path, 'load', f'did not load: {e}'); pg.close(); continue
                 if resp is None or not resp.ok: errs.append(f'HTTP {resp.status if resp else "?"} for the page itself')
-                name = SHOTS.get(page_path) or next((v for k, v in SHOTS.items() if src2page.get(k) == page_path), None)
-                if name:
+                stem = shot_name(page_path)
+                if screenshots:
                     shots.mkdir(parents=True, exist_ok=True)
-                    pg.screenshot(path=str(shots / f'{name}.png'))
-                    pg.screenshot(path=str(shots / f'{name}-full.png'), full_page=True)
+                    pg.screenshot(path=str(shots / f'{stem}-{DESKTOP}.png'))
+                    pg.screenshot(path=str(shots / f'{stem}-{DESKTOP}-full.png'), full_page=True)
                 r = pg.evaluate(PROBE)
+                lay = {DESKTOP: pg.evaluate(LAYOUT)}
+                if copy_check is None and r['codeBlocks'] and any(c['copy'] for c in r['codeBlocks']):
+                    copy_check = (page_path, try_copy(pg))
+                pg.set_viewport_size({'width': PHONE, 'height': 844})
+                pg.wait_for_timeout(150)
+                if screenshots:
+                    pg.screenshot(path=str(shots / f'{stem}-{PHONE}.png'))
+                    pg.screenshot(path=str(shots / f'{stem}-{PHONE}-full.png'), full_page=True)
+                lay[PHONE] = pg.evaluate(LAYOUT)
+                if page_path == pages[0]: lay[PHONE]['toggleWorks'] = try_toggle(pg)
                 pg.close()
                 r['errors'] = errs
-                results[page_path] = r
+                results[page_path], layouts[page_path] = r, lay
+            # search, over http on the first page and a nested one, and from file:// on the first
+            targets = [pages[0]] + [q for q in pages if '/' in q][:1]
+            want = next((m for m in manifest['pages'] if m['page'] in pages and m['page'] != 'index.html'), None) or (manifest['pages'] or [None])[0]
+            for q in targets:
+                search_checks.append((q, 'http', try_search(ctx, f'{base}/{q}', want)))
+            search_checks.append((pages[0], 'file://', try_search(ctx, (site / pages[0]).as_uri(), want)))
             ctx.close()
     finally:
         srv.shutdown()
+    browse_s = time.time() - t0
 
     ids = {k: set(v['ids']) for k, v in results.items()}
+    for page in all_pages:
+        if page not in ids:
+            try: ids[page] = set(re.findall(r'\bid="([^"]+)"', (site / page).read_text()))
+            except OSError: pass
+    counts = defaultdict(int)
     for page_path, r in results.items():
-        where = f'{page_path}:'
-        fails += [f'{where} {e}' for e in r['errors']]
+        for e in r['errors']: F(page_path, 'load', e)
         for im in r['images']:
             counts['images'] += 1
             if not (im['complete'] and im['nw'] > 0 and im['nh'] > 0 and im['w'] > 0 and im['h'] > 0):
-                fails.append(f'{where} image not displayed: {im}')
+                F(page_path, 'image', f'{im["src"]} (natural {im["nw"]}x{im["nh"]}, shown {im["w"]:.0f}x{im["h"]:.0f})')
         for l in r['links']:
+            if '#LNone' in (l['raw'] or ''): F(page_path, 'LNone', l['raw'])
             parts = urlsplit(l['url'])
             if not l['url'].startswith(base): continue
             counts['links'] += 1
             path = unquote(parts.path).lstrip('/') or 'index.html'
             target = site / path
             if target.is_dir(): target, path = target / 'index.html', f'{path.rstrip("/")}/index.html'.lstrip('/')
-            if not target.is_file(): fails.append(f'{where} broken link {l["raw"]!r} ({path} does not exist)'); continue
+            if not target.is_file(): F(page_path, 'link', f'{l["raw"]!r} ({path} does not exist)'); continue
             if parts.fragment and l['tag'] == 'a':
                 counts['anchors'] += 1
                 frag = unquote(parts.fragment)
                 if path.endswith('.html') and frag not in ids.get(path, set()):
-                    fails.append(f'{where} broken anchor {l["raw"]!r} (no id {frag!r} in {path})')
-        # navigation: the whole sidebar, this page marked; a complete table of contents
+                    F(page_path, 'link', f'anchor {l["raw"]!r} (no id {frag!r} in {path})')
+        for l in r['links']:
+            for rule, rx, _ in TEXT_RULES:
+                if rule == 'local-path' and l['raw'] and rx.search(l['raw']) and not l['raw'].startswith(('http://', 'https://')):
+                    F(page_path, 'local-path', f'{l["tag"]} {l["raw"][:100]!r}')
+        # navigation
         got = {unquote(urlsplit(s['url']).path).lstrip('/') for s in r['sidebar']}
-        if missing := side_pages - got: fails.append(f'{where} sidebar lacks {sorted(missing)}')
+        if missing := side_pages - got: F(page_path, 'navigation', f'sidebar lacks {sorted(missing)}')
         active = [unquote(urlsplit(s['url']).path).lstrip('/') for s in r['sidebar'] if s['active']]
-        if page_path in side_pages and active != [page_path]: fails.append(f'{where} sidebar marks {active}, not this page')
-        if r['toc'] != r['headings']: fails.append(f'{where} table of contents {r["toc"]} != headings {r["headings"]}')
+        if page_path in side_pages and active != [page_path]: F(page_path, 'navigation', f'sidebar marks {active}, not this page')
+        if r['toc'] != r['headings']:
+            F(page_path, 'navigation', f'table of contents lacks {[h for h in r["headings"] if h not in r["toc"]][:5]} '
+                                       f'or lists {[h for h in r["toc"] if h not in r["headings"]][:5]}')
         counts['math'] += r['math']
-        if r['typeset'] != r['math']: fails.append(f'{where} {r["math"] - r["typeset"]} of {r["math"]} formulas not typeset')
-        fails += [f'{where} KaTeX error: {e}' for e in r['mathErrors']]
+        if r['typeset'] != r['math']: F(page_path, 'math', f'{r["math"] - r["typeset"]} of {r["math"]} formulas not typeset')
+        for e in r['mathErrors']: F(page_path, 'math', e[:150])
         for name in api.get(page_path, []):
             counts['api'] += 1
-            if name not in r['headingText']: fails.append(f'{where} no API entry (show_doc heading) for {name}')
-    for page_path in api:
-        if page_path not in results: fails.append(f'{page_path}: documented in _modidx, but the page is missing')
-    if 'index.html' not in results: fails.append('no landing page index.html')
-    elif QUICKSTART not in results['index.html']['text']: fails.append(f'index.html does not show the quick start ({QUICKSTART!r})')
-    print(f'[check] {len(results)} pages, {counts["images"]} images, {counts["links"]} internal links '
-          f'({counts["anchors"]} to anchors), {counts["math"]} formulas, {counts["api"]} API entries; screenshots in {shots}')
+            if name not in r['headingText']: F(page_path, 'api-entry', f'no show_doc entry for {name}')
+        # text
+        if r['progress']: F(page_path, 'progress-bar', f'{r["progress"]} <progress> element(s) in the outputs')
+        for rule, msg in text_failures(r['segs'], events, bdocs): F(page_path, rule, msg)
+        for msg in pandas_index(r['tables']): F(page_path, 'pandas-index', msg)
+        for e in r['entries']:
+            counts['entries'] += 1
+            if not e['doc']: F(page_path, 'no-docstring', f'{e["name"]} (#{e["id"]})')
+        for c in r['codeBlocks']:
+            counts['code'] += 1
+            if not c['copy']: F(page_path, 'copy', f'no copy button on {c["text"]!r}')
+        if not r['search']: F(page_path, 'search', 'no search box (#search input)')
+        # figures, at both widths
+        lay = layouts[page_path]
+        for width, L in lay.items():
+            for im in L['images']:
+                f = site_file(site, base, im['url'])
+                if f is None or f.suffix.lower() != '.png' or not im['nw']: continue
+                if width == DESKTOP: counts['figures'] += 1
+                try: chunks = png_text(f.read_bytes())
+                except OSError: continue
+                rel = os.path.relpath(f, site)
+                try: px = figure_text_px(chunks, im['nw'], im['w'])
+                except KeyError:
+                    if width == DESKTOP: F(page_path, 'figure-record', rel)
+                    continue
+                if px is not None and px < MIN_TEXT_PX - 1e-6:
+                    F(page_path, 'figure-text', f'at {width} px: {rel}: {chunks["bnreg:font-pt"]} pt at {chunks["bnreg:dpi"]} dpi '
+                                                f'shown {im["w"]:.0f} of {im["nw"]} px wide = {px:.1f} px')
+            if width == DESKTOP and L['column'] < MIN_COLUMN: F(page_path, 'column', f'{L["column"]} px')
+            for w in L['wide']: F(page_path, 'too-wide', f'at {width} px: {w["el"]} {w["by"]} px too wide: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            for w in L['cut']: F(page_path, 'cut-off', f'at {width} px: {w["el"]} cuts {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            if L['pageWidth'] > L['vw'] + 1:
+                F(page_path, 'page-width', f'at {width} px the page is {L["pageWidth"]} px wide; widest: ' + '; '.join(f'{d["el"]} "{d["text"][:40]}"' for d in L['widest']))
+        ph = lay[PHONE]['menu']
+        if ph['sidebarVisible']: F(page_path, 'phone-menu', 'the sidebar shows on the first screen')
+        if not ph['toggle']: F(page_path, 'phone-menu', 'no visible menu button (button.sidebar-toggle)')
+        if not ph['titleVisible']: F(page_path, 'phone-menu', "the page's title is not in the top of the first screen")
+        if 'toggleWorks' in lay[PHONE] and lay[PHONE]['toggleWorks'] is not True: F(page_path, 'phone-menu', f'the menu button: {lay[PHONE]["toggleWorks"]}')
+        if not lay[PHONE]['searchVisible']: F(page_path, 'search', f'no search box or button visible at {PHONE} px')
+    for q, how, res in search_checks:
+        if res is not True: F(q, 'search', f'({how}) {res}')
+    if copy_check and copy_check[1] is not True: F(copy_check[0], 'copy', copy_check[1])
+    if not only:
+        for page_path in api:
+            if page_path not in results: F(page_path, 'api-entry', 'documented in _modidx, but the page is missing')
+        if 'index.html' not in results: F('index.html', 'load', 'no landing page index.html')
+        elif QUICKSTART not in results['index.html']['text']: F('index.html', 'load', f'does not show the quick start ({QUICKSTART!r})')
+        side_text = {s['text'].lower() for r in results.values() for s in r['sidebar']}
+        for need in ('changelog', 'api'):
+            if not any(need in t for t in side_text): F('site', 'navigation', f'no {need} page in the sidebar')
+    print(f'[check] {len(results)} pages at {DESKTOP} and {PHONE} px in {browse_s:.0f} s: {counts["images"]} images '
+          f'({counts["figures"]} PNG figures), {counts["links"]} internal links ({counts["anchors"]} to anchors), '
+          f'{counts["math"]} formulas, {counts["api"]} API entries expected ({counts["entries"]} shown), {counts["code"]} code blocks'
+          + (f'; screenshots in {shots}' if screenshots else ''))
     return fails
+
+def try_toggle(pg) -> bool|str:
+    "Open the phone menu with its button; it must show the sidebar, and close it again."
+    try:
+        b = pg.query_selector('button.sidebar-toggle')
+        if not b or not b.is_visible(): return 'no visible button.sidebar-toggle'
+        b.click(); pg.wait_for_timeout(150)
+        if not pg.evaluate("() => { const s = document.querySelector('#sidebar'); const r = s.getBoundingClientRect(); return getComputedStyle(s).display !== 'none' && r.width > 0 && r.height > 0 && r.left >= -1; }"):
+            return 'clicking it does not show the sidebar'
+        b.click(); pg.wait_for_timeout(150)
+        if pg.evaluate("() => { const s = document.querySelector('#sidebar'); const r = s.getBoundingClientRect(); return getComputedStyle(s).display !== 'none' && r.width > 0 && r.left >= 0 && r.top < innerHeight; }"):
+            return 'clicking it again does not hide the sidebar'
+        return True
+    except Exception as e: return f'{type(e).__name__}: {e}'
+
+def try_copy(pg) -> bool|str:
+    "Click the first copy button: the clipboard must then hold that block's code."
+    try:
+        d = pg.query_selector('#content div.sourceCode:has(button.copy-button)')
+        want = pg.evaluate("d => d.querySelector('pre').textContent", d)
+        d.hover(); d.query_selector('button.copy-button').click(); pg.wait_for_timeout(200)
+        got = pg.evaluate('() => navigator.clipboard.readText()')
+        return True if got.strip() == want.strip() else f'the clipboard holds {got[:60]!r}, not {want[:60]!r}'
+    except Exception as e: return f'{type(e).__name__}: {str(e)[:200]}'
+
+def try_search(ctx, url:str, want:dict|None) -> bool|str:
+    "Type a page's title into the search box of the page at `url`: a result must link to that page."
+    if not want: return True
+    pg = ctx.new_page()
+    errs = []
+    pg.on('pageerror', lambda e: errs.append(str(e)))
+    try:
+        pg.goto(url, wait_until='load', timeout=60_000)
+        inp = pg.query_selector('#search input')
+        if not inp: return 'no search box'
+        if not inp.is_visible():
+            t = pg.query_selector('button.search-toggle')
+            if t: t.click()
+        query = ' '.join(re.sub(r'[^\w\s-]', ' ', want['title']).split()[:3])
+        inp.fill(query)
+        try: pg.wait_for_selector('#search-results a', timeout=5_000)
+        except Exception: return f'no results for {query!r}' + (f' ({errs[0]})' if errs else '')
+        hrefs = pg.eval_on_selector_all('#search-results a', 'as => as.map(a => a.href)')
+        page = want['page']
+        if not any(unquote(urlsplit(h).path).endswith('/' + page) for h in hrefs):
+            return f'no result for {query!r} links to {page} (got {[unquote(urlsplit(h).path) for h in hrefs[:3]]})'
+        return True
+    except Exception as e: return f'{type(e).__name__}: {str(e)[:200]}'
+    finally: pg.close()
 
 def find_chromium(path=None) -> str:
     for c in (path, os.environ.get('CHROMIUM'), shutil.which('chromium'), shutil.which('chromium-browser'), '/usr/bin/chromium'):
         if c and Path(c).exists(): return c
     sys.exit('[check] Chromium not found: `apt-get install -y chromium` (or pass --chromium PATH)')
 
+def report(fails:list[tuple], npages:int) -> str:
+    "Failures grouped: a rule failing identically on every page once under 'site-wide', then by page and rule."
+    lines = []
+    by_msg = defaultdict(set)
+    for page, rule, msg in fails: by_msg[(rule, re.sub(r'^at \d+ px: ', '', msg))].add(page)
+    sitewide = {k for k, ps in by_msg.items() if npages > 2 and len(ps) == npages}
+    if sitewide:
+        lines.append(f'[check] FAIL site-wide (on all {npages} pages):')
+        for rule, msg in sorted(sitewide): lines.append(f'    {rule}: {RULES.get(rule, "")}\n        {msg}')
+    by_page = defaultdict(lambda: defaultdict(list))
+    for page, rule, msg in fails:
+        if (rule, re.sub(r'^at \d+ px: ', '', msg)) in sitewide: continue
+        if msg not in by_page[page][rule]: by_page[page][rule].append(msg)
+    for page in sorted(by_page):
+        n = sum(len(v) for v in by_page[page].values())
+        lines.append(f'[check] FAIL {page}: {n} problem{"s" * (n != 1)}')
+        for rule, msgs in sorted(by_page[page].items()):
+            lines.append(f'    {rule} ({len(msgs)}): {RULES.get(rule, "")}')
+            lines += [f'        {m}' for m in msgs[:EXCERPTS]]
+            if len(msgs) > EXCERPTS: lines.append(f'        ... and {len(msgs) - EXCERPTS} more')
+    return '\n'.join(lines)
+
+def self_test():
+    "The pure rules on made-up inputs (run by tools/check_site.sh before the browser check)."
+    seg = lambda kind, text, entry=False: {'kind': kind, 'text': text, 'where': 'h', 'entry': entry}
+    rules = lambda *segs, **kw: sorted({r for r, _ in text_failures(list(segs), **kw)})
+    assert rules(seg('output', 'epoch 3  100.00% [5/5 00:01<00:00]')) == ['progress-bar']
+    assert rules(seg('output', ' |████████████| 50/50')) == ['progress-bar']
+    assert rules(seg('output', 'x.py:3: FutureWarning: gone soon')) == ['warning']
+    assert rules(seg('prose', 'a FutureWarning is what torch.jit prints')) == []             # prose may name warnings
+    assert rules(seg('output', 'saved to /tmp/tmpab12/run.json')) == ['local-path']
+    assert rules(seg('source', "Path('/work/main/nbs')")) == ['local-path']
+    assert rules(seg('output', '.venv/lib/python3.11/site-packages/torch/x.py')) == ['local-path']
+    assert rules(seg('prose', 'runs under runs/fmnist/ and ~/.cache/bnreg_nb')) == []
+    assert rules(seg('prose', 'see [`fixup_`](03_fixup.ipynb) above')) == ['markdown-as-text']
+    assert rules(seg('code', '[text](page.ipynb)')) == []                                     # code shows markdown
+    assert rules(seg('prose', 'about 10^6 parameters')) == ['raw-exponent']
+    assert rules(seg('math', '10^6')) == [] and rules(seg('source', 'x = 2^3')) == []
+    assert rules(seg('prose', 'lr 1e-3, 5 % of 10 epochs, [0.97, 1.01]')) == []
+    assert rules(seg('code', 'scaler_state:NoneType=None', entry=True)) == []                 # only in outputs
+    assert rules(seg('output', 'x:NoneType=None', entry=True)) == ['NoneType']
+    ev = ['before_fit', 'after_batch']
+    assert rules(seg('code', 'def Cb(\n *, before_fit:NoneType=None, after_batch=None', entry=True), events=ev) == ['event-params']
+    assert rules(seg('code', 'def before_fit(self): pass'), events=ev) == []                 # a code cell's own callback
+    bd = builtin_docs()
+    assert any(d.startswith('Common base class for all non-exit exceptions') for d in bd), bd[:5]
+    assert rules(seg('output', 'Common base class for all non-exit exceptions.', entry=True), bdocs=bd) == ['builtin-doc']
+    t = lambda heads, firsts: {'heads': heads, 'firsts': firsts, 'cols': ['', 'a'], 'where': ''}
+    assert len(pandas_index([t([''], ['0', '1', '2'])])) == 1
+    assert pandas_index([t(['', 'epoch'], ['0', '1'])]) == []                                 # a named index
+    assert pandas_index([t(['variant'], ['0', '1'])]) == [] and pandas_index([t([''], ['1', '2'])]) == []
+    # PNG text chunks, as matplotlib writes them
+    import io, matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(2, 1), dpi=100); fig.text(.1, .5, 'x', fontsize=11)
+    buf = io.BytesIO(); fig.savefig(buf, format='png', metadata={'bnreg:font-pt': '11', 'bnreg:dpi': '100'}); plt.close(fig)
+    ch = png_text(buf.getvalue())
+    assert ch['bnreg:font-pt'] == '11' and ch['bnreg:dpi'] == '100', ch
+    assert abs(figure_text_px(ch, 700, 700) - 11 * 100 / 72) < 1e-9
+    assert figure_text_px(ch, 700, 350) < MIN_TEXT_PX < figure_text_px(ch, 700, 700)
+    assert figure_text_px({'bnreg:font-pt': 'none', 'bnreg:dpi': '100'}, 1, 1) is None
+    try: figure_text_px({}, 1, 1); raise AssertionError('a PNG without records must fail')
+    except KeyError: pass
+    assert png_text(b'GIF89a') == {}
+    r = report([('a.html', 'warning', 'x'), ('b.html', 'search', 'no search box'), ('a.html', 'search', 'no search box'),
+                ('c.html', 'search', 'no search box')], 3)
+    assert 'site-wide' in r and r.count('no search box') == 1 and 'FAIL a.html: 1 problem' in r, r
+    src2page = {'03_fixup.ipynb': 'fixup.html', 'index.ipynb': 'index.html', 'reproductions/paper.ipynb': 'reproductions/paper.html'}
+    assert select_pages(list(src2page.values()), src2page, '03_fixup, index,reproductions/paper') == list(src2page.values())
+    assert select_pages(['fixup.html'], src2page, 'fixup') == ['fixup.html']
+    print('[check] self-test passed')
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--site', default=str(ROOT / '_docs'), help='the built site (default: _docs)')
+    ap.add_argument('--pages', help='check only these pages: notebook stems such as 03_fixup,index (or page names)')
     ap.add_argument('--chromium', help='Chromium executable (default: chromium on PATH)')
+    ap.add_argument('--no-screenshots', action='store_true', help='skip the screenshots (faster)')
+    ap.add_argument('--self-test', action='store_true', help="test the rules themselves (no browser) and exit")
     ap.add_argument('--nbs', help=argparse.SUPPRESS)                       # the notebooks of another site (tests)
     a = ap.parse_args(argv)
+    if a.self_test: self_test(); return
     try: import playwright  # noqa: F401
     except ImportError: sys.exit('[check] Playwright is missing: `bash tools/check_site.sh` installs it (pinned in constraints.txt)')
     site = Path(a.site).resolve()
     t0 = time.time()
-    fails = check(site, find_chromium(a.chromium), site / '_screenshots', nbs=a.nbs)
-    for f in fails: print(f'[check] FAIL {f}')
-    print(f'[check] {"FAILED: " + str(len(fails)) + " problems" if fails else "site OK"} ({time.time() - t0:.1f} s)')
+    fails = check(site, find_chromium(a.chromium), site / '_screenshots', nbs=a.nbs, only=a.pages, screenshots=not a.no_screenshots)
+    npages = len({p for p, _, _ in fails}) and len(select_pages(sorted(str(p.relative_to(site)) for p in site.rglob('*.html') if '_screenshots' not in p.parts),
+                                                                {p['source']: p['page'] for p in json.loads((site / 'site.json').read_text())['pages']}, a.pages))
+    if fails: print(report(fails, npages))
+    n_pages = len({p for p, _, _ in fails})
+    print(f'[check] {"FAILED: " + str(len(fails)) + " problems on " + str(n_pages) + " pages" if fails else "site OK"} ({time.time() - t0:.1f} s)')
     sys.exit(1 if fails else 0)
 
 if __name__ == '__main__': main()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the documentation site offline and check it in a real browser, on a fresh machine or this one:
 #
-#   bash tools/check_site.sh
+#   bash tools/check_site.sh [--pages 03_fixup,index]     # flags go to tools/check_site.py
 #
 # 1. installs what is missing: Debian's chromium, npm (Node.js, which typesets the math with KaTeX), and the
 #    pinned Playwright (constraints.txt) into .venv;
@@ -42,5 +42,6 @@ say "tools ready after $((t1 - t0)) s; building the site"
 .venv/bin/python tools/build_site.py
 t2=$(date +%s)
 say "built in $((t2 - t1)) s; checking it in Chromium"
-.venv/bin/python tools/check_site.py
+.venv/bin/python tools/check_site.py --self-test                       # the check's own rules, on made-up inputs
+.venv/bin/python tools/check_site.py "$@"
 say "checked in $(( $(date +%s) - t2 )) s ($(( $(date +%s) - t0 )) s in all)"
