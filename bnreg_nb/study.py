@@ -24,7 +24,7 @@ __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STU
            'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'last_metric', 'choose', 'plan',
            'run_flags', 'run_command', 'in_shard', 'code_version', 'run_study', 'collect', 'mean_ci', 'recovered',
            'final_table', 'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final',
-           'plot_norms', 'plot_tuning', 'dropout_gap', 'dropout_check', 'study', 'main']
+           'plot_norms', 'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -72,6 +72,12 @@ STUDIES = {
         common=dict(FMNIST_COMMON, n_train=1024, epochs=2, warmup=0.5), holdout=512, tune_seeds=[0], seeds=[1],
         variants={'BatchNorm': dict(claims=['canary'], opts=dict(norm='batch'), grid=dict(lr=[0.1, 0.2])),
                   'Fixup + functional L2': dict(claims=['canary'], opts=dict(FIXUP, penalty='functional', coef=1e-3), base='BatchNorm')}),
+    'fmnist-gpu': dict(
+        about="Claim C2 at a larger scale, for a GPU: CIFAR-style ResNet-56 on all 60,000 Fashion-MNIST training images "
+              "(55,000 while 5,000 are held out for tuning), 30 epochs, bf16 autocast, otherwise the `fmnist` protocol; seeds 1-5.",
+        common=dict(FMNIST_COMMON, arch='resnet56', n_train=60_000, epochs=30, precision='bf16', threads=None),
+        holdout=5000, tune_seeds=[0], seeds=[1, 2, 3, 4, 5],
+        variants={k: v for k, v in fmnist_variants().items() if 'C2' in v['claims']}),
 }
 
 # %% ../nbs/13_study.ipynb #03009ba5
@@ -405,7 +411,7 @@ def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
     for i, v in enumerate(t.variant):
         pts = f[f.variant == v].top1 * 100
         ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color='tab:blue', alpha=0.7, zorder=2)
-        if t.diverged.iloc[i]: ax.annotate(f"{t.diverged.iloc[i]} diverged", (ax.get_xlim()[0], i), fontsize=9, color='tab:red')
+        if t.diverged.iloc[i]: ax.annotate(f"{t.diverged.iloc[i]} diverged", (ax.get_xlim()[0], i), fontsize=11, color='tab:red')
     if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color='tab:green', ls='--', lw=1)
     ax.set_yticks(y, t.variant); ax.invert_yaxis()
     ax.set(xlabel='test top-1 (%): mean, 95 % interval, seeds', ylabel='')
@@ -420,7 +426,7 @@ def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
     sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], errorbar=('pi', 100), ax=ax)
     ax.set(yscale='log', xlabel='epoch', ylabel={'valid_embedding_norm': 'embedding $\\|h\\|$ (test, mean L2)',
                                                   'valid_logit_norm': 'logits $\\|z\\|$ (test, mean L2)'}.get(col, col))
-    ax.legend(fontsize=9, frameon=False, loc='best')
+    ax.legend(fontsize=11, frameon=False, loc='best')
     fig.tight_layout()
     return fig
 
@@ -443,8 +449,28 @@ def plot_tuning(runs:pd.DataFrame, variants=None):
         vals = sorted(g[key].unique())
         ax.set_xscale('log'); ax.set_xticks(vals, [f'{x:g}' for x in vals]); ax.xaxis.set_minor_locator(plt.NullLocator())
         ax.set(title=v, xlabel=key.replace('param_', ''), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else '')
-        ax.title.set_fontsize(10)
     for ax in list(axs.flat)[len(vs):]: ax.axis('off')
+    fig.tight_layout()
+    return fig
+
+def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/results/growth/growth.csv`
+                  runs:pd.DataFrame,     # the study's `runs.csv`
+                  variants=('BatchNorm', 'no normalization', 'Fixup', 'Fixup + functional L2', 'Fixup + embedding penalty')):
+    "The landing page's figure: C1 (the embedding's norm at initialization against depth, CIFAR ResNets) beside C2 (test top-1 of the final runs so far)."
+    set_style()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(7.0, 3.3), width_ratios=[1, 1.15])
+    g = growth[growth.family == 'CIFAR ResNet'].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
+    for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, label=v.replace(' (He init)', ''))
+    a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization')
+    a.legend(frameon=False)
+    t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant'])
+    t = t.set_index('variant').reindex([v for v in variants if v in set(t.variant)]).reset_index()
+    y = np.arange(len(t))
+    if len(t):
+        b.errorbar(t.top1, y, xerr=[t.top1 - t.top1_low.fillna(t.top1), t.top1_high.fillna(t.top1) - t.top1], fmt='o', color='k', capsize=3)
+    short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup + L2(z)', 'Fixup + embedding penalty': 'Fixup + L2(h)'}
+    b.set_yticks(y, [short.get(v, v) for v in t.variant]); b.set_ylim(len(t) - 0.5, -0.5)
+    b.set(xlabel='test top-1 (%), 95 % interval', title='C2: accuracy, ResNet-20')
     fig.tight_layout()
     return fig
 
