@@ -121,6 +121,86 @@ def sync_sidebar(nbs:Path, pages:list[Path]):
     (nbs / 'sidebar.yml').write_text(txt)
     say(f'wrote {nbs/"sidebar.yml"}')
 
+# ---------------------------------------------------------------------------------------------------- API entries
+# nbdev's show_doc, corrected where it misleads a reader: its source link ends in `#LNone` (nbdev looks the line up
+# under the fully qualified name in a table keyed by bare names), a parameter without annotation shows the type of
+# its default (`x=None` reads `x:NoneType=None`), a fastai callback lists the 24 event hooks fastai accepts as
+# keyword arguments, a class without a docstring shows the one it inherits (`Exception`'s "Common base class for
+# all non-exit exceptions."), and a class is introduced by `def`.
+
+def source_line(obj, root:Path=None) -> tuple[str, int]|None:
+    "The file of `obj`'s definition relative to the repository `root`, and the line it starts on; None if unknown."
+    import inspect
+    root = Path(root or ROOT).resolve()
+    obj = inspect.unwrap(obj.fget if isinstance(obj, property) else obj)
+    try:
+        f = Path(inspect.getsourcefile(obj)).resolve()
+        _, line = inspect.getsourcelines(obj)
+    except (TypeError, OSError): return None
+    try: return str(f.relative_to(root)), max(line, 1)
+    except ValueError: return None
+
+def own_docstring(obj) -> str:
+    "The docstring `obj` has itself: for a class, its own or its own `__init__`'s, never an inherited one."
+    import inspect
+    if inspect.isclass(obj):
+        d = vars(obj).get('__doc__')
+        if not d and '__init__' in vars(obj): d = getattr(vars(obj)['__init__'], '__doc__', None)
+        return inspect.cleandoc(d) if isinstance(d, str) and d.strip() else ''
+    return inspect.getdoc(obj) or ''
+
+def fastai_events() -> set[str]:
+    try: from fastai.callback.core import _events
+    except Exception: return set()
+    return set(_events)
+
+def real_params(obj, dm:dict) -> dict:
+    "docments' table `dm` of `obj` with only the annotations written in the code, and without fastai's event hooks."
+    import inspect
+    own_init = inspect.isclass(obj) and '__init__' in vars(obj)            # a class's signature may be its parent's
+    try: sig = inspect.signature(obj.__init__ if own_init else obj)
+    except (TypeError, ValueError): return dm
+    events = fastai_events() if inspect.isclass(obj) and any(c.__name__ == 'Callback' and c.__module__.startswith('fastai')
+                                                             for c in obj.__mro__) else set()
+    res = {}
+    for k, v in dm.items():
+        if k == 'return':
+            res[k] = {**v, 'anno': v['anno'] if sig.return_annotation is not inspect.Signature.empty else inspect.Parameter.empty}
+            continue
+        p = sig.parameters.get(k)
+        if p is not None and k in events and p.kind is p.KEYWORD_ONLY and p.default is None: continue
+        res[k] = {**v, 'anno': inspect.Parameter.empty} if p is not None and p.annotation is p.empty else v
+    return res
+
+def make_show_doc(git_url:str|None, branch:str='main'):
+    "A `show_doc` for the docs build: nbdev's entry with the corrections above."
+    import inspect
+    from nbdev.showdoc import BasicMarkdownRenderer
+    from fastcore.docments import DocmentText, _docstring, _ital_first
+    from nbdev.showdoc import _ext_link
+
+    class Renderer(BasicMarkdownRenderer):
+        def __init__(self, sym, name=None, title_level=3, maxline=110):
+            super().__init__(sym, name=name, title_level=title_level, maxline=maxline)
+            if isinstance(self.dm, DocmentText): self.dm.dm = real_params(self.sym, self.dm.dm)
+            self.docs = _docstring(self.sym, self.dm.dm if isinstance(self.dm, DocmentText) else {}) if own_docstring(self.sym) else ''
+
+        def _repr_markdown_(self):
+            doc = '---\n\n'
+            loc = source_line(self.sym)
+            if loc and git_url: doc += _ext_link(f'{git_url}/blob/{branch}/{loc[0]}#L{loc[1]}', 'source', 'style="float:right; font-size:smaller"') + '\n\n'
+            doc += f'{"#" * self.title_level} {self.nm}\n\n'
+            sig = str(self.dm)
+            if inspect.isclass(self.sym) and sig.startswith('def '): sig = 'class ' + sig[4:]
+            doc += f'```python\n{sig}\n```'
+            if self.docs: doc += f'\n\n{_ital_first(self.docs)}'
+            return doc
+
+    def show_doc(sym, renderer=None, name:str|None=None, title_level:int=3):
+        "Show signature and docstring for `sym`"
+        return Renderer(sym, name=name, title_level=title_level)
+    return show_doc
+
 # ---------------------------------------------------------------------------------------------------- nbdev processing
 def _libmods(nb, lib:str) -> list[str]:
     "Modules a notebook exports to (its `default_exp` and any `#| export mod`)."
@@ -139,28 +219,33 @@ def make_filter(exact:bool=False):
     from nbdev.config import get_config
     from fastcore.nbio import nb_lang
     if exact: return FilterDefaults()
-    lib = get_config().lib_path.name
+    cfg = get_config()
+    lib = cfg.lib_path.name
 
     class show_docs_from_library(Processor):
         "`show_doc` for every documented name, evaluated on the exported library; other cells keep saved outputs"
         def begin(self):
             self.ns, self.rerun = None, []
-            if not getattr(self.nb, 'has_docs_', None) or nb_lang(self.nb) != 'python': return
-            self.ns = {}
-            exec('from nbdev.showdoc import show_doc', self.ns)
+            exec_doc = any('exec_doc' in (getattr(c, 'directives_', None) or {}) for c in self.nb.cells)
+            if not (getattr(self.nb, 'has_docs_', None) or exec_doc) or nb_lang(self.nb) != 'python': return
+            self.ns, self.show_doc = {}, make_show_doc(cfg.git_url, cfg.branch)
             for m in _libmods(self.nb, lib):
                 try: mod = importlib.import_module(m)
                 except Exception as e: raise SiteError(f'{self.nb.path_}: cannot import {m} ({e}); run nbdev-export') from e
                 self.ns.update({k: v for k, v in vars(mod).items() if not k.startswith('__')})
+            self.ns['show_doc'] = self.show_doc
 
         def __call__(self, cell):
             if self.ns is None or cell.cell_type != 'code' or not _do_eval(cell): return
             trees = cell.parsed_() or []
             imports = [t for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))]
-            if imports: self._exec(ast.Module(body=imports, type_ignores=[]), cell)
+            if imports: self._exec(ast.Module(body=imports, type_ignores=[]), cell); self.ns['show_doc'] = self.show_doc
             sds = _show_docs(trees)
             if sds and len(sds) == len(trees): cell.outputs = [self._show(t, cell) for t in sds]
-            elif 'exec_doc' in (cell.directives_ or {}): self._exec(ast.Module(body=trees, type_ignores=[]), cell)
+            elif 'exec_doc' in (cell.directives_ or {}):                  # run again: its output is made from the library
+                last = trees[-1] if trees and isinstance(trees[-1], ast.Expr) else None
+                self._exec(ast.Module(body=trees[:-1] if last else trees, type_ignores=[]), cell)
+                if last: cell.outputs = [self._show(last, cell)]
             elif not any(k in (cell.directives_ or {}) for k in ('export', 'exports', 'exporti')) and len(imports) < len(trees):
                 self.rerun.append(cell.idx_)
 
@@ -320,7 +405,8 @@ class PageRenderer:
         if opts.get('output', True) is not False:
             res += self.outputs(c, i, opts)
         if not res: return ''
-        cls = ' '.join(['cell'] + [str(x) for x in (opts.get('classes') or '').split()])
+        cls = ' '.join(['cell'] + (['doc-entry'] if re.fullmatch(r'show_doc\(.*\)', src.strip(), re.S) else [])
+                       + [str(x) for x in (opts.get('classes') or '').split()])
         return f'<div class="{cls}">' + '\n'.join(res) + '</div>'
 
     def outputs(self, c, i, opts) -> list[str]:
@@ -373,11 +459,42 @@ class PageRenderer:
         src = os.path.relpath(self.files_dir / name, self.page.parent)
         attrs = {'src': src, 'class': 'figure-img'}
         if meta.get('width'): attrs['width'] = str(meta['width'])
+        if ext == 'png': attrs.update(figure_attrs(raw))
         if opts.get('fig-alt') or opts.get('fig-cap'): attrs['alt'] = str(opts.get('fig-alt') or opts.get('fig-cap'))
         img = f'<img{_attr_str(attrs)}>'
         cap = opts.get('fig-cap')
         if isinstance(cap, list): cap = cap[min(j, len(cap) - 1)] if cap else None
         return f'<figure class="figure">{img}<figcaption>{markdown(str(cap))}</figcaption></figure>' if cap else img
+
+# ---------------------------------------------------------------------------------------------------- figures
+MIN_TEXT_PX = 9          # a figure never shrinks below the width at which its smallest text is this big
+
+def png_info(raw:bytes) -> tuple[int, dict]:
+    "A PNG's width in pixels and its text chunks (tEXt, iTXt; what matplotlib writes for `metadata=`)."
+    import struct, zlib
+    if raw[:8] != b'\x89PNG\r\n\x1a\n': return 0, {}
+    width, chunks, i = struct.unpack('>I', raw[16:20])[0], {}, 8
+    while i + 8 <= len(raw):
+        n, typ = struct.unpack('>I4s', raw[i:i + 8]); body = raw[i + 8:i + 8 + n]; i += 12 + n
+        if typ == b'tEXt': k, _, v = body.partition(b'\0'); chunks[k.decode('latin-1')] = v.decode('latin-1')
+        elif typ == b'iTXt':
+            k, _, rest = body.partition(b'\0'); comp, rest = rest[0], rest[2:]
+            rest = rest.partition(b'\0')[2].partition(b'\0')[2]
+            chunks[k.decode('latin-1')] = (zlib.decompress(rest) if comp else rest).decode('utf-8')
+        elif typ == b'IEND': break
+    return width, chunks
+
+def figure_attrs(raw:bytes) -> dict:
+    """HTML attributes of a figure PNG: its records as data- attributes, and the narrowest it may be shown at
+    (`min-width`) so that its smallest text stays `MIN_TEXT_PX` px or more; on a narrower screen it scrolls in its box."""
+    width, ch = png_info(raw)
+    pt, dpi = ch.get('bnreg:font-pt'), ch.get('bnreg:dpi')
+    if not (width and pt and dpi): return {}
+    res = {'data-font-pt': pt, 'data-dpi': dpi}
+    if pt != 'none':
+        px = float(pt) * float(dpi) / 72                                   # the smallest text at natural size
+        res['style'] = f'min-width: {min(width, int(width * MIN_TEXT_PX / px) + 1)}px'
+    return res
 
 # ---------------------------------------------------------------------------------------------------- site-wide passes
 def lint(soup, rel) -> None:
@@ -421,6 +538,36 @@ def build_toc(soup, depth:int=TOC_DEPTH) -> list[dict]:
         (stack[-1]['children'] if stack else toc).append(item)
         stack.append(item)
     return toc
+
+_SKIP_TEXT = ('katex-html', 'anchor-link', 'copy-button')
+
+def search_sections(soup, page:str, title:str) -> list[list]:
+    """The page's text in sections, one per heading (levels 1-4, API entries included), for the search index:
+    [anchor, heading, text]. Formulas count by their TeX; the page's own top (before any heading) has anchor ''."""
+    secs = [['', title, []]]
+    for el in soup.descendants:
+        if isinstance(el, NavigableString):
+            if el.__class__.__name__ in ('Comment', 'Doctype', 'Declaration'): continue
+            par, skip = el.parent, False
+            for a in [par, *par.parents]:
+                if a is None or a.name is None: break
+                cls = a.get('class') or []
+                if a.name in ('script', 'style', 'h1', 'h2', 'h3', 'h4') or any(c in _SKIP_TEXT for c in cls): skip = True; break
+                if 'katex-mathml' in cls: skip = par.name != 'annotation'; break
+            if not skip: secs[-1][2].append(str(el))
+        elif el.name in ('h1', 'h2', 'h3', 'h4') and el.get('id') and 'title' not in (el.get('class') or []):
+            c = BeautifulSoup(str(el), 'html.parser')
+            for x in c.select('.anchor-link, .katex-html'): x.decompose()
+            secs.append([el['id'], ' '.join(c.get_text(' ').split()), []])
+    return [[a, h, ' '.join(' '.join(x).split())] for a, h, x in secs if x or a]
+
+def search_index(pages:list[tuple[str, str, object]]) -> dict:
+    "The site's search index from (page path, title, content soup) triples: {'pages': [[path, title]], 'sections': [[page, anchor, heading, text]]}."
+    res = {'pages': [], 'sections': []}
+    for i, (page, title, soup) in enumerate(pages):
+        res['pages'].append([page, title])
+        res['sections'] += [[i, a, h, x] for a, h, x in search_sections(soup, page, title)]
+    return res
 
 def katex_dir() -> Path:
     "KaTeX (npm package), fetched once into the user cache with `npm pack`."
@@ -496,6 +643,9 @@ def fix_links(soup, page:Path, src_dir:Path, nbs:Path, out:Path, pagemap:dict, d
                 dest = out / rel_src
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if not dest.exists() or dest.stat().st_mtime < target.stat().st_mtime: shutil.copy2(target, dest)
+                if tag == 'img' and target.suffix.lower() == '.png' and (fa := figure_attrs(target.read_bytes())):
+                    for k, v in fa.items(): el.attrs.setdefault(k, v)
+                    if not el.find_parent(class_='figure-scroll'): el.wrap(soup.new_tag('span', attrs={'class': 'figure-scroll'}))
             elif not (out / rel_src).exists() and rel_src.suffix not in ('.html',):
                 warn(f'{page}: link to {rel_src}, which is not in {nbs.name}/ (broken link)')
 
@@ -612,6 +762,7 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
     libs = out / 'site_libs'
     (libs / 'bnreg').mkdir(parents=True)
     shutil.copy2(SITE / 'site.css', libs / 'bnreg' / 'site.css')
+    shutil.copy2(SITE / 'site.js', libs / 'bnreg' / 'site.js')
     (libs / 'bnreg' / 'pygments.css').write_text(pygments_css())
     if (nbs / 'styles.css').exists(): shutil.copy2(nbs / 'styles.css', out / 'styles.css')
     if nmath:
@@ -643,6 +794,9 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
         (out / page).write_text(html_)
         manifest.append({'source': str(rel), 'page': str(page), 'title': titles[rel],
                          'headings': len(soup.find_all(re.compile(r'^h[1-6]$'))), 'toc': sum(1 for _ in _toc_flat(toc))})
+    ix = search_index([(str(pagemap[rel]), re.sub(r'[`*]', '', titles[rel]), contents[rel]) for rel in pages])
+    (out / 'search.js').write_text('window.BNREG_SEARCH = ' + json.dumps(ix, ensure_ascii=False, separators=(',', ':')) + ';\n')
+    say(f'search index: {len(ix["sections"])} sections, {(out / "search.js").stat().st_size / 1e6:.1f} MB')
     (out / '.nojekyll').touch()
     (out / 'site.json').write_text(json.dumps({'pages': manifest, 'math': nmath, 'unlisted': unlisted,
                                                'built_in_s': round(time.time() - t0, 1)}, indent=1))

@@ -1,0 +1,125 @@
+/* The offline site's reader tools (tools/build_site.py): the phone menu, copy buttons, and full-text search.
+   Plain JavaScript, no libraries, nothing fetched from elsewhere: the search index is a script of its own
+   (search.js, written at build time), so it loads from file:// as well as over http. */
+(() => {
+  'use strict';
+  const root = document.documentElement.dataset.root || '.';
+
+  /* the chapter menu behind a button on narrow screens */
+  const toggle = document.querySelector('button.sidebar-toggle');
+  const setMenu = open => {
+    document.body.classList.toggle('sidebar-open', open);
+    if (toggle) toggle.setAttribute('aria-expanded', String(open));
+  };
+  if (toggle) toggle.addEventListener('click', () => setMenu(!document.body.classList.contains('sidebar-open')));
+  document.addEventListener('keydown', e => { if (e.key === 'Escape') { setMenu(false); closeResults(); } });
+  document.querySelectorAll('#sidebar a').forEach(a => a.addEventListener('click', () => setMenu(false)));
+
+  /* a copy button on every code block of the page (not on outputs or API signatures) */
+  const copyText = async text => {
+    try { await navigator.clipboard.writeText(text); return true; }
+    catch (e) {                                     // no clipboard API (an insecure context): the old way
+      const ta = document.createElement('textarea');
+      ta.value = text; ta.setAttribute('readonly', ''); ta.style.position = 'fixed'; ta.style.opacity = '0';
+      document.body.appendChild(ta); ta.select();
+      let ok = false; try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
+      ta.remove(); return ok;
+    }
+  };
+  document.querySelectorAll('#content div.sourceCode').forEach(block => {
+    if (block.closest('.cell-output') || block.closest('.doc-entry')) return;
+    const pre = block.querySelector('pre');
+    if (!pre) return;
+    const b = document.createElement('button');
+    b.type = 'button'; b.className = 'copy-button'; b.textContent = 'Copy'; b.setAttribute('aria-label', 'Copy this code');
+    b.addEventListener('click', async () => {
+      const ok = await copyText(pre.textContent.replace(/\n$/, ''));
+      b.textContent = ok ? 'Copied' : 'Press Ctrl+C';
+      setTimeout(() => { b.textContent = 'Copy'; }, 1500);
+    });
+    block.classList.add('has-copy');
+    block.appendChild(b);
+  });
+
+  /* search: the index is loaded the first time the box is used */
+  const box = document.querySelector('#search input');
+  const out = document.querySelector('#search-results');
+  if (!box || !out) return;
+  let index = null, loading = null;
+  const load = () => loading || (loading = new Promise((resolve, reject) => {
+    if (window.BNREG_SEARCH) return resolve(window.BNREG_SEARCH);
+    const s = document.createElement('script');
+    s.src = root + '/search.js';
+    s.onload = () => resolve(window.BNREG_SEARCH);
+    s.onerror = () => reject(new Error('search.js did not load'));
+    document.head.appendChild(s);
+  }).then(ix => {
+    index = ix.sections.map(([p, a, h, x]) => {
+      const [page, title] = ix.pages[p];
+      return {page, title, a, h, x, lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase()};
+    });
+    return index;
+  }));
+  const esc = s => s.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
+  const mark = (s, terms) => {
+    let h = esc(s);
+    for (const t of terms) if (t) h = h.replace(new RegExp(esc(t).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), m => `<mark>${m}</mark>`);
+    return h;
+  };
+  const count = (s, t) => { let n = 0, i = s.indexOf(t); while (i >= 0 && n < 20) { n++; i = s.indexOf(t, i + t.length); } return n; };
+  function search(q) {
+    const terms = q.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!terms.length) return [];
+    const hits = [];
+    for (const e of index) {
+      let score = 0, all = true;
+      for (const t of terms) {
+        const inT = e.lt.includes(t), inH = e.lh.includes(t), nX = count(e.lx, t);
+        if (!inT && !inH && !nX) { all = false; break; }
+        score += (inH ? 12 : 0) + (inT ? 6 : 0) + Math.min(nX, 8);
+      }
+      if (all) hits.push({e, score: score + (e.a ? 0 : 2)});
+    }
+    hits.sort((a, b) => b.score - a.score);
+    const perPage = {}, res = [];
+    for (const h of hits) {                         // at most 3 sections of a page, so that other pages show
+      perPage[h.e.page] = (perPage[h.e.page] || 0) + 1;
+      if (perPage[h.e.page] <= 3) res.push(h.e);
+      if (res.length >= 12) break;
+    }
+    return res.map(e => {
+      const i = Math.max(0, e.lx.indexOf(terms[0]) - 60);
+      return {e, snip: (i ? '…' : '') + e.x.slice(i, i + 180) + (i + 180 < e.x.length ? '…' : '')};
+    });
+  }
+  function show(q) {
+    const res = search(q);
+    out.hidden = false;
+    out.innerHTML = res.length ? res.map(({e, snip}) =>
+      `<a href="${esc(root + '/' + e.page + (e.a ? '#' + e.a : ''))}"><span class="search-where">${mark(e.title, [])}` +
+      `${e.h && e.h !== e.title ? ' › ' + mark(e.h, q.split(/\s+/)) : ''}</span><span class="search-snippet">${mark(snip, q.split(/\s+/))}</span></a>`).join('')
+      : `<div class="search-none">Nothing found for “${esc(q)}”.</div>`;
+  }
+  function closeResults() { if (out) out.hidden = true; }
+  let pending = 0;
+  box.addEventListener('focus', () => { load().catch(() => {}); });
+  box.addEventListener('input', () => {
+    const q = box.value.trim(), n = ++pending;
+    if (!q) { closeResults(); return; }
+    load().then(() => { if (n === pending) show(q); })
+          .catch(e => { out.hidden = false; out.innerHTML = `<div class="search-none">Search is unavailable: ${esc(e.message)}</div>`; });
+  });
+  box.addEventListener('keydown', e => {
+    if (e.key === 'Enter') { const a = out.querySelector('a'); if (a) { e.preventDefault(); window.location.href = a.href; } }
+    if (e.key === 'ArrowDown') { const a = out.querySelector('a'); if (a) { e.preventDefault(); a.focus(); } }
+  });
+  out.addEventListener('keydown', e => {
+    const as = [...out.querySelectorAll('a')], i = as.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown' && i < as.length - 1) { e.preventDefault(); as[i + 1].focus(); }
+    if (e.key === 'ArrowUp') { e.preventDefault(); (i > 0 ? as[i - 1] : box).focus(); }
+  });
+  document.addEventListener('click', e => { if (!e.target.closest('#search')) closeResults(); });
+  document.addEventListener('keydown', e => {
+    if (e.key === '/' && document.activeElement === document.body) { e.preventDefault(); box.focus(); }
+  });
+})();
