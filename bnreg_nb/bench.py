@@ -437,9 +437,9 @@ def main(argv:list[str]|None=None) -> int:
     return subcommands(BENCHMARKS, 'python -m bnreg_nb.bench', 'benchmark', argv)
 
 # entry points of `[project.scripts]`; they return nothing (a console script exits with what its function returns)
-def step_cli(): cli(step, prog='bnreg-step')
-def overhead_cli(): cli(overhead, prog='bnreg-overhead')
-def decode_cli(): cli(decode, prog='bnreg-decode')
+def step_cli():     "The `bnreg-step` command: `step`'s flags."; cli(step, prog='bnreg-step')
+def overhead_cli(): "The `bnreg-overhead` command: `overhead`'s flags."; cli(overhead, prog='bnreg-overhead')
+def decode_cli():   "The `bnreg-decode` command: `decode`'s flags."; cli(decode, prog='bnreg-decode')
 
 # %% ../nbs/14_bench.ipynb #73857e98
 from fastcore.imports import in_ipython

@@ -285,9 +285,9 @@ def main(argv:list[str]|None=None) -> int:
     return subcommands(EXPERIMENTS, 'python -m bnreg_nb.experiments', 'experiment', argv)
 
 # entry points of `[project.scripts]`; they return nothing (a console script exits with what its function returns)
-def growth_cli(): cli(growth, prog='bnreg-growth')
-def penalties_cli(): cli(penalties, prog='bnreg-penalties')
-def noise_cli(): cli(noise, prog='bnreg-noise')
+def growth_cli():    "The `bnreg-growth` command: `growth`'s flags."; cli(growth, prog='bnreg-growth')
+def penalties_cli(): "The `bnreg-penalties` command: `penalties`'s flags."; cli(penalties, prog='bnreg-penalties')
+def noise_cli():     "The `bnreg-noise` command: `noise`'s flags."; cli(noise, prog='bnreg-noise')
 
 # %% ../nbs/12_experiments.ipynb #51d81a57
 from fastcore.imports import in_ipython

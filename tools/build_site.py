@@ -44,8 +44,9 @@ SIDEBAR_PLAN = {
     'Mechanisms':    ['01_norms', '02_models', '03_fixup', '04_penalties', '05_noise', '06_diagnostics'],
     'Training':      ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
     'Experiments':   ['12_experiments', '13_study', '14_bench'],
-    'Reproductions': ['reproductions/*'],
-    'Development':   ['00_core', '15_docs'],
+    'Reproductions': ['reproductions/paper', 'reproductions/*'],
+    'API':           [('16_api', 'API reference')],
+    'Development':   ['00_core', '15_docs', ('changelog', 'Changelog')],
 }
 
 def say(*a): print('[site]', *a, file=sys.stderr, flush=True)
@@ -113,6 +114,7 @@ def plan_sidebar(pages:list[Path]) -> tuple[dict, list[str]]:
 
 def sync_sidebar(nbs:Path, pages:list[Path]):
     d, unplaced = plan_sidebar(pages)
+    unplaced = [u for u in unplaced if not u.startswith('results/')]      # recorded runs' READMEs: linked from their chapters
     if unplaced:
         d['website']['sidebar']['contents'].append({'section': 'More', 'contents': unplaced})
         warn(f'not in SIDEBAR_PLAN (tools/build_site.py), listed under "More": {", ".join(unplaced)}')
@@ -346,6 +348,19 @@ def markdown(src:str, attachments=None) -> str:
     out.append(md('\n'.join(buf)))
     out += ['</div>'] * len(stack)
     return '\n'.join(out)
+
+_re_include = re.compile(r'\{\{<\s*include\s+(\S+)\s*>\}\}')
+
+def include_shortcodes(txt:str, src_dir:Path, title:str|None=None) -> str:
+    """Quarto's `{{< include file >}}` replaced by the file's text (relative to the page). An included file that
+    opens with the page's own title as `# Title` (CHANGELOG.md does, for GitHub) loses that line: the page shows it."""
+    def sub(m):
+        f = (src_dir / m.group(1)).resolve()
+        if not f.is_file(): raise SiteError(f'{{{{< include {m.group(1)} >}}}}: {f} does not exist')
+        t = f.read_text()
+        if title: t = re.sub(rf'\A\s*#\s+{re.escape(str(title))}\s*\n', '', t)
+        return t
+    return _re_include.sub(sub, txt)
 
 def inline_markdown(src:str) -> str:
     "Markdown of one paragraph (a title, a description) without its <p>."
@@ -739,7 +754,8 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
             m = re.match(r'^---\s*\n(.*?)\n---\s*\n', txt, re.S)
             fm = yaml.safe_load(m.group(1)) if m else {}
             txt = txt[m.end():] if m else txt
-            if rel.suffix == '.qmd': warn(f'{rel}: .qmd code chunks are shown, not run, by the offline build')
+            txt = include_shortcodes(txt, (nbs / rel).parent, fm.get('title'))
+            if rel.suffix == '.qmd' and re.search(r'^```\{', txt, re.M): warn(f'{rel}: .qmd code chunks are shown, not run, by the offline build')
             body = markdown(txt)
         titles[rel] = str(fm.get('title') or rel.stem)
         descs[rel] = fm.get('description') or ''
