@@ -109,43 +109,59 @@ class NormDiagnostics(Callback):
         self.hook, self.block_hooks, self._added, self._metrics_of, self._block_last = None, [], [], None, {}
 
 # %% ../nbs/06_diagnostics.ipynb #1ec7a147
+def _plain_log_ticks(ax):
+    "Plain numbers (0.5, 1, 2, 5 ...) instead of powers of ten on the log-scaled y axis of `ax`; four ticks over a narrow range."
+    import numpy as np
+    from matplotlib.ticker import LogLocator, FixedLocator, FuncFormatter, NullFormatter
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in LogLocator(subs=(1, 2, 5)).tick_values(lo, hi) if lo <= t <= hi]
+    if len(ticks) < 3: ticks = [t for t in LogLocator(subs=(1, 1.5, 2, 3, 5, 7)).tick_values(lo, hi) if lo <= t <= hi]
+    if len(ticks) < 2: ticks = sorted({float(f'{t:.2g}') for t in np.geomspace(lo, hi, 6)[1:-1]})
+    ax.yaxis.set_major_locator(FixedLocator(ticks)); ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
 def plot_norms(df:pd.DataFrame,                                  # tidy norms (`NormDiagnostics.df`, optionally with more columns)
                quantities=('embedding_norm', 'logit_norm'),       # which quantities, one panel each
                hue:str|None=None,                                 # column for colour (default: 'variant' if present, else 'split')
                logy:bool=True, title:str|None=None):
-    "Trajectories of mean norms against the epoch, one panel per quantity (with a `variant` column: solid validation, dashed training)."
+    "Trajectories of mean norms against the epoch, one panel per quantity (with a `variant` column: solid validation, dashed training), `FIG_WIDTH` wide."
     import seaborn as sns, matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
-    sns.set_theme(style='whitegrid', context='notebook')
+    from bnreg_nb.core import set_style, FIG_WIDTH
+    set_style()
     hue = hue or ('variant' if 'variant' in df.columns else 'split')
+    style = 'split' if hue != 'split' else None
     d = df[df.quantity.isin(quantities)]
-    fig, axs = plt.subplots(1, len(quantities), figsize=(5 * len(quantities) + 2, 4), squeeze=False)
+    fig, axs = plt.subplots(1, len(quantities), figsize=(FIG_WIDTH, 3.4), squeeze=False)
     labels = {'embedding_norm': 'embedding $\\|h\\|$', 'logit_norm': 'logits $\\|z\\|$'}
-    for i, ax, q in zip(range(len(quantities)), axs[0], quantities):
-        dq = d[d.quantity == q]
-        style = 'split' if hue != 'split' else None
-        sns.lineplot(dq, x='epoch', y='value', hue=hue, style=style, style_order=['valid', 'train'] if style else None,
-                     marker='o', ax=ax)
+    for ax, q in zip(axs[0], quantities):
+        sns.lineplot(d[d.quantity == q], x='epoch', y='value', hue=hue, style=style,
+                     style_order=['valid', 'train'] if style else None, marker='o', ax=ax, legend=ax is axs[0, 0])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(xlabel='epoch (train: mean over the epoch; valid: at its end)', ylabel='mean L2 norm over examples', title=labels.get(q, q))
-        if logy: ax.set_yscale('log')
-        if i < len(quantities) - 1: ax.get_legend().remove()
-        else: ax.legend(fontsize=8, bbox_to_anchor=(1.02, 1), loc='upper left')
+        ax.set(xlabel='epoch', ylabel='mean L2 norm' if ax is axs[0, 0] else '', title=labels.get(q, q))
+        if logy: ax.set_yscale('log'); _plain_log_ticks(ax)
     if title: fig.suptitle(title)
     fig.tight_layout()
+    h, l = axs[0, 0].get_legend_handles_labels(); axs[0, 0].get_legend().remove()
+    keep = [(a, b) for a, b in zip(h, l) if b not in (hue, style)]   # not the headings seaborn adds ('variant', 'split')
+    ncol = min(len(keep), 3); rows = -(-len(keep) // ncol)
+    keep = [keep[r * ncol + c] for c in range(ncol) for r in range(rows) if r * ncol + c < len(keep)]   # filled row by row
+    fig.legend([a for a, _ in keep], [b for _, b in keep], loc='upper center', ncol=ncol, frameon=False,
+               bbox_to_anchor=(0.5, 0.02))   # under the panels
     return fig
 
 def plot_block_norms(df:pd.DataFrame, split:str='valid', logy:bool=True, title:str|None=None):
-    "Mean RMS of each block's output (in network order), one line per epoch: how the representation grows through depth."
+    "Mean RMS of each block's output (in network order), one line per epoch: how the representation grows through depth; `FIG_WIDTH` wide."
     import seaborn as sns, matplotlib.pyplot as plt
-    sns.set_theme(style='whitegrid', context='notebook')
+    from bnreg_nb.core import set_style, FIG_WIDTH
+    set_style()
     d = df[df.quantity.str.startswith('block_rms:') & (df.split == split)].copy()
     order = list(dict.fromkeys(d.quantity))
     d['block'] = d.quantity.map({q: i for i, q in enumerate(order)})
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6))
     sns.lineplot(d, x='block', y='value', hue='epoch', marker='o', ax=ax, palette='viridis')
-    ax.set_xticks(range(len(order)), [q[len('block_rms:'):] for q in order], rotation=60, fontsize=8)
-    ax.set(xlabel='block (network order)', ylabel='mean RMS of the block output', title=title or f'block output RMS ({split})')
-    if logy: ax.set_yscale('log')
+    ax.set_xticks(range(len(order)), [q[len('block_rms:'):] for q in order], rotation=45, ha='right')
+    ax.set(xlabel='residual block (network order)', ylabel='mean RMS of the output', title=title or f'block outputs ({split} images)')
+    if logy: ax.set_yscale('log'); _plain_log_ticks(ax)
     fig.tight_layout()
     return fig
