@@ -177,9 +177,9 @@ def run_flags(study:dict, r:dict) -> list[str]:
         else: args += [flag, _fmt(x)]
     return args + ['--no-progress']
 
-def run_command(study:dict, r:dict, python:str=sys.executable) -> list[str]:
-    "The command line of run `r`: `python -m bnreg_nb.train ... --resume auto`."
-    return [python, '-m', 'bnreg_nb.train', *run_flags(study, r), '--resume', 'auto']
+def run_command(study:dict, r:dict, python:str|None=None) -> list[str]:
+    "The command line of run `r`: `python -m bnreg_nb.train ... --resume auto` (`python`: this process's interpreter by default)."
+    return [python or sys.executable, '-m', 'bnreg_nb.train', *run_flags(study, r), '--resume', 'auto']
 
 # %% ../nbs/13_study.ipynb #13e143db
 def in_shard(r:dict, shard:str) -> bool:
