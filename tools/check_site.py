@@ -73,14 +73,17 @@ RULES = {  # rule: what it means (printed with a failure)
 
 # ---------------------------------------------------------------------------------------------------- text rules
 # Each: rule, regex, the kinds of text it reads. Text kinds: 'prose' (markdown), 'source' (a code cell's code),
-# 'output' (a saved output, API entries included), 'code' (code or pre inside prose or output); math is never read.
+# 'output' (a saved output, API entries included), 'code' (code or pre inside prose: `inline`, a fenced block);
+# math is never read. A path is local when it is absolute under /work, /tmp, /home or /root, or inside a virtual
+# environment's or an installation's library (`/x/.venv/...`, `.venv/lib/...`, `site-packages/...`); the project's
+# own `.venv/bin/activate` in a command is not.
 _ALL = ('prose', 'source', 'output', 'code')
 TEXT_RULES = [
-    ('progress-bar', re.compile(r'[█▉▊▋▌▍▎▏]{2,}|\|[█▉▊▋▌▍▎▏ ]{3,}|\d{1,3}\.\d\d% \[|\d+/\d+ \[\d\d:\d\d<|\d+(\.\d+)?it/s\]'), ('prose', 'output', 'code')),
+    ('progress-bar', re.compile(r'[█▉▊▋▌▍▎▏]{2,}|\|[█▉▊▋▌▍▎▏ ]{3,}|\d{1,3}\.\d\d% \[|\d+/\d+ \[\d\d:\d\d<|\d+(\.\d+)?it/s\]'), ('prose', 'output')),
     ('warning', re.compile(r'(?m)^.*\b\w*Warning: .*$|\b(FutureWarning|UserWarning|DeprecationWarning|RuntimeWarning|PendingDeprecationWarning)\b'), ('output',)),
-    ('local-path', re.compile(r'(?<![\w.~])/(work|tmp|home|root)/[^\s\'"]*|\.venv/[^\s\'"]*|\bsite-packages\b[^\s\'"]*'), _ALL),
+    ('local-path', re.compile(r'(?<![\w.~])/(work|tmp|home|root)/[\w.-][^\s\'"]*|(?<=/)\.venv/[^\s\'"]*|\.venv/lib/[^\s\'"]*|\bsite-packages/[^\s\'"]*'), _ALL),
     ('markdown-as-text', re.compile(r'\[[^\]\n]{1,80}\]\([^)\s]+\)'), ('prose', 'output')),
-    ('raw-exponent', re.compile(r'(?<![\w.])\d+(\.\d+)?\s?\^\s?\{?[-−+]?\d'), ('prose', 'output', 'code')),
+    ('raw-exponent', re.compile(r'(?<![\w.])\d+(\.\d+)?\s?\^\s?\{?[-−+]?\d'), ('prose', 'output')),
     ('NoneType', re.compile(r'\bNoneType\b'), ('output',)),
 ]
 
@@ -104,10 +107,10 @@ def text_failures(segs:list[dict], events=(), bdocs=()) -> list[tuple[str, str]]
         t, kind, where = s['text'], s['kind'], s.get('where') or ''
         if kind == 'math': continue
         for rule, rx, kinds in TEXT_RULES:
-            if kind not in kinds: continue
+            if kind not in kinds or (rule == 'markdown-as-text' and s.get('code')): continue
             for m in rx.finditer(t):
                 res.append((rule, _excerpt(t, m.start(), m.end(), where)))
-        if s.get('entry') and kind in ('output', 'code'):
+        if s.get('entry') and kind == 'output':
             for ev in events:
                 if m := re.search(rf'\b{ev}\s*[:=]', t):
                     res.append(('event-params', _excerpt(t, m.start(), m.end(), where))); break
@@ -184,12 +187,13 @@ PROBE = r"""() => {
       const h = el.closest('h1,h2,h3,h4,h5,h6');
       if (h && h.id) where = h.id;
       const kind = el.closest('.katex,.math') ? 'math'
-        : el.closest('.cell-output') || el.closest('.cell') && el.closest('.cell').querySelector(':scope > hr') ? (el.closest('code,pre') ? 'code' : 'output')
+        : el.closest('.cell-output') || el.closest('.cell') && el.closest('.cell').querySelector(':scope > hr') ? 'output'
         : el.closest('.cell-code') ? 'source' : el.closest('code,pre') ? 'code' : 'prose';
+      const code = !!el.closest('code,pre');
       const block = el.closest('pre,p,li,td,th,h1,h2,h3,h4,h5,h6,figcaption,dt,dd,summary,div');
       const entry = entries.some(e => e.contains(el));
-      if (last && last.block === block && last.kind === kind) last.text += n.data;
-      else { last = {block, kind, text: n.data, where, entry}; segs.push(last); }
+      if (last && last.block === block && last.kind === kind && last.code === code) last.text += n.data;
+      else { last = {block, kind, code, text: n.data, where, entry}; segs.push(last); }
     }
   }
   const tables = main ? [...main.querySelectorAll('table')].map(t => {
@@ -220,7 +224,7 @@ PROBE = r"""() => {
     typeset: document.querySelectorAll('span.math .katex').length,
     mathErrors: [...document.querySelectorAll('.katex-error')].map(e => e.getAttribute('title') || e.textContent),
     text: main ? main.innerText : '',
-    segs: segs.map(s => ({kind: s.kind, text: s.text, where: s.where, entry: s.entry})),
+    segs: segs.map(s => ({kind: s.kind, code: s.code, text: s.text, where: s.where, entry: s.entry})),
     tables,
     codeBlocks: main ? [...main.querySelectorAll('div.sourceCode')].filter(d => !d.closest('.cell-output') && !(d.closest('.cell') && d.closest('.cell').querySelector(':scope > hr')))
       .map(d => ({copy: !!d.querySelector('button.copy-button'), text: d.textContent.trim().slice(0, 60)})) : [],
@@ -381,6 +385,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                 if copy_check is None and r['codeBlocks'] and any(c['copy'] for c in r['codeBlocks']):
                     copy_check = (page_path, try_copy(pg))
                 pg.set_viewport_size({'width': PHONE, 'height': 844})
+                pg.evaluate('window.scrollTo(0, 0)')
                 pg.wait_for_timeout(150)
                 if screenshots:
                     pg.screenshot(path=str(shots / f'{stem}-{PHONE}.png'))
@@ -579,7 +584,8 @@ def report(fails:list[tuple], npages:int) -> str:
 
 def self_test():
     "The pure rules on made-up inputs (run by tools/check_site.sh before the browser check)."
-    seg = lambda kind, text, entry=False: {'kind': kind, 'text': text, 'where': 'h', 'entry': entry}
+    seg = lambda kind, text, entry=False, code=None: {'kind': kind, 'text': text, 'where': 'h', 'entry': entry,
+                                                      'code': kind in ('code', 'source') if code is None else code}
     rules = lambda *segs, **kw: sorted({r for r, _ in text_failures(list(segs), **kw)})
     assert rules(seg('output', 'epoch 3  100.00% [5/5 00:01<00:00]')) == ['progress-bar']
     assert rules(seg('output', ' |████████████| 50/50')) == ['progress-bar']
@@ -591,13 +597,18 @@ def self_test():
     assert rules(seg('prose', 'runs under runs/fmnist/ and ~/.cache/bnreg_nb')) == []
     assert rules(seg('prose', 'see [`fixup_`](03_fixup.ipynb) above')) == ['markdown-as-text']
     assert rules(seg('code', '[text](page.ipynb)')) == []                                     # code shows markdown
+    assert rules(seg('output', '[text](page.ipynb)', code=True)) == []
+    assert rules(seg('output', 'x.py:3: UserWarning: shadowing', code=True)) == ['warning']   # a stream output is <pre>
+    assert rules(seg('code', 'source .venv/bin/activate')) == []                              # the project's own venv
+    assert rules(seg('code', 'fails on /work/, /tmp/, .venv/, site-packages')) == []          # naming the rule
+    assert rules(seg('code', '10^6')) == []                                                  # code, not math
     assert rules(seg('prose', 'about 10^6 parameters')) == ['raw-exponent']
     assert rules(seg('math', '10^6')) == [] and rules(seg('source', 'x = 2^3')) == []
     assert rules(seg('prose', 'lr 1e-3, 5 % of 10 epochs, [0.97, 1.01]')) == []
-    assert rules(seg('code', 'scaler_state:NoneType=None', entry=True)) == []                 # only in outputs
+    assert rules(seg('source', 'scaler_state:NoneType=None')) == []                           # only in outputs
     assert rules(seg('output', 'x:NoneType=None', entry=True)) == ['NoneType']
     ev = ['before_fit', 'after_batch']
-    assert rules(seg('code', 'def Cb(\n *, before_fit:NoneType=None, after_batch=None', entry=True), events=ev) == ['event-params']
+    assert 'event-params' in rules(seg('output', 'def Cb(\n *, before_fit:NoneType=None, after_batch=None', entry=True, code=True), events=ev)
     assert rules(seg('code', 'def before_fit(self): pass'), events=ev) == []                 # a code cell's own callback
     bd = builtin_docs()
     assert any(d.startswith('Common base class for all non-exit exceptions') for d in bd), bd[:5]
