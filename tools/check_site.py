@@ -514,6 +514,9 @@ def try_toggle(pg) -> bool|str:
         b.click(); pg.wait_for_timeout(150)
         if not pg.evaluate("() => { const s = document.querySelector('#sidebar'); const r = s.getBoundingClientRect(); return getComputedStyle(s).display !== 'none' && r.width > 0 && r.height > 0 && r.left >= -1; }"):
             return 'clicking it does not show the sidebar'
+        under = pg.evaluate("() => { const r = document.querySelector('#sidebar').getBoundingClientRect(), n = document.querySelector('.navbar');"
+                            " return n ? Math.round(n.getBoundingClientRect().bottom - r.top) : 0; }")
+        if under > 1: return f'the open menu starts {under} px under the navbar (its first entries are hidden)'
         b.click(); pg.wait_for_timeout(150)
         if pg.evaluate("() => { const s = document.querySelector('#sidebar'); const r = s.getBoundingClientRect(); return getComputedStyle(s).display !== 'none' && r.width > 0 && r.left >= 0 && r.top < innerHeight; }"):
             return 'clicking it again does not hide the sidebar'
