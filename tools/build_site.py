@@ -519,6 +519,15 @@ def lint(soup, rel) -> None:
         warn(f'{rel}: markdown shown as text near {str(t).strip()[:60]!r}: a link inside a link? '
              '(nbdev links `name` by itself: write `name`, not [`name`](page.ipynb))')
 
+def clean_tables(soup) -> None:
+    "pandas' HTML as clean tables: without its scoped <style> block, its border attribute and its inline row styles (site.css styles them)."
+    for st in soup.select('.cell-output-display style'):
+        if '.dataframe' in st.get_text(): st.decompose()
+    for t in soup.select('table.dataframe'):
+        t.attrs.pop('border', None)
+        for tr in t.select('tr[style]'):
+            if tr['style'].replace(' ', '').rstrip(';') == 'text-align:right': del tr['style']
+
 def pandoc_id(text:str) -> str:
     "Pandoc's (and so Quarto's) automatic identifier for a heading's text."
     s = ''.join(ch for ch in text.lower() if ch.isalnum() or ch in '_-.' or ch.isspace())
@@ -765,6 +774,7 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
         soup = BeautifulSoup(body, 'html.parser')
         fix_links(soup, page, (nbs / rel).parent, nbs, out, pagemap, (cfg.doc_url or '').rstrip('/') + '/' if cfg.doc_url else '')
         lint(soup, rel)
+        clean_tables(soup)
         assign_ids(soup)                                                    # from the TeX of any math, as pandoc
         soups[page] = soup
         contents[rel] = soup
