@@ -368,6 +368,8 @@ def claim_c2(runs:pd.DataFrame, penalties=('Fixup + functional L2', 'Fixup + emb
     elif fr[1] > 0.5: v = 'reproduced'
     elif fr[2] < 0.25: v = 'contradicted'
     else: v = 'inconclusive'
+    started = [q for q in penalties if (runs.variant == q).any()]   # a penalty with runs in the table, finished or not
+    if any(len(_top1(runs, q)) < len(bn) for q in started): v = f'pending (so far: {v})'   # its choice or seeds still to come
     return dict(measured=m, verdict=v)
 
 def claim_c3(runs:pd.DataFrame, noise_free:str='noise-free BatchNorm') -> dict:

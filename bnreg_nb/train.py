@@ -45,7 +45,7 @@ RECIPES = {
         arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=3, bs=128, lr=0.1, wd=5e-4, warmup=0.5,
         schedule='cosine', workers=0),
     'paper-resnet50': dict(
-        _about="Standard ImageNet ResNet-50 recipe (Goyal et al. 2017; NOTES.md): 90 epochs, SGD momentum 0.9, lr 0.1 "
+        _about="Standard ImageNet ResNet-50 recipe (Goyal et al. 2017): 90 epochs, SGD momentum 0.9, lr 0.1 "
                "per 256 images, wd 1e-4, 5-epoch warm-up, step decay x0.1 at epochs 30/60/80, RandomResizedCrop 224 + flip.",
         _source='confirmed: the standard recipe; the paper does not publish its own',
         arch='resnet50', epochs=90, bs=128, lr=0.1, mom=0.9, wd=1e-4, warmup=5.0, schedule='step', image_size=224,
