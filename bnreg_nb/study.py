@@ -466,6 +466,7 @@ def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/result
     a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization')
     a.legend(frameon=False)
     t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant'])
+    t = t[t.top1.notna()]   # variants with finished final runs
     t = t.set_index('variant').reindex([v for v in variants if v in set(t.variant)]).reset_index()
     y = np.arange(len(t))
     if len(t):
