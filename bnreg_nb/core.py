@@ -193,10 +193,13 @@ def set_style(font_pt:float=FONT_PT, # the smallest text, in points
     from matplotlib.figure import Figure
     ip.display_formatter.formatters['image/png'].for_type(Figure, _png_with_records)
 
-def legend_below(fig, ax, ncol:int, y:float=-0.1):
-    "Move `ax`'s legend under the figure, `ncol` entries a row, filled row by row."
+def legend_below(fig, ax, ncol:int, y:float=-0.1,
+                 drop=()):   # labels to leave out (e.g. the headings seaborn adds for `hue` and `style`)
+    "Move `ax`'s legend under the figure, at most `ncol` entries a row, filled row by row."
     h, l = ax.get_legend_handles_labels(); ax.get_legend().remove()
-    rows = -(-len(h) // ncol)
+    keep = [i for i, x in enumerate(l) if x not in drop]
+    h, l = [h[i] for i in keep], [l[i] for i in keep]
+    ncol = max(1, min(ncol, len(h))); rows = -(-len(h) // ncol)
     order = [r * ncol + c for c in range(ncol) for r in range(rows) if r * ncol + c < len(h)]
     fig.legend([h[i] for i in order], [l[i] for i in order], loc='upper center', ncol=ncol, frameon=False,
                bbox_to_anchor=(0.5, y))

@@ -13,7 +13,7 @@ import timm.models.resnet, torchvision.models.resnet
 from fastai.callback.core import Callback
 from fastai.callback.hook import Hook
 from .core import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms,
-                           find_classifier, unwrap_model)
+                           find_classifier, unwrap_model, set_style, legend_below, FIG_WIDTH)
 from .models import RESIDUAL_BLOCKS
 
 # %% auto #0
@@ -127,7 +127,6 @@ def plot_norms(df:pd.DataFrame,                                  # tidy norms (`
     "Trajectories of mean norms against the epoch, one panel per quantity (with a `variant` column: solid validation, dashed training), `FIG_WIDTH` wide."
     import seaborn as sns, matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
-    from bnreg_nb.core import set_style, FIG_WIDTH
     set_style()
     hue = hue or ('variant' if 'variant' in df.columns else 'split')
     style = 'split' if hue != 'split' else None
@@ -142,18 +141,12 @@ def plot_norms(df:pd.DataFrame,                                  # tidy norms (`
         if logy: ax.set_yscale('log'); _plain_log_ticks(ax)
     if title: fig.suptitle(title)
     fig.tight_layout()
-    h, l = axs[0, 0].get_legend_handles_labels(); axs[0, 0].get_legend().remove()
-    keep = [(a, b) for a, b in zip(h, l) if b not in (hue, style)]   # not the headings seaborn adds ('variant', 'split')
-    ncol = min(len(keep), 3); rows = -(-len(keep) // ncol)
-    keep = [keep[r * ncol + c] for c in range(ncol) for r in range(rows) if r * ncol + c < len(keep)]   # filled row by row
-    fig.legend([a for a, _ in keep], [b for _, b in keep], loc='upper center', ncol=ncol, frameon=False,
-               bbox_to_anchor=(0.5, 0.02))   # under the panels
+    legend_below(fig, axs[0, 0], ncol=3, y=0.02, drop=(hue, style))   # under the panels, without seaborn's headings
     return fig
 
 def plot_block_norms(df:pd.DataFrame, split:str='valid', logy:bool=True, title:str|None=None):
     "Mean RMS of each block's output (in network order), one line per epoch: how the representation grows through depth; `FIG_WIDTH` wide."
     import seaborn as sns, matplotlib.pyplot as plt
-    from bnreg_nb.core import set_style, FIG_WIDTH
     set_style()
     d = df[df.quantity.str.startswith('block_rms:') & (df.split == split)].copy()
     order = list(dict.fromkeys(d.quantity))

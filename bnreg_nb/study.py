@@ -17,7 +17,7 @@ from .core import run_record, cli, ClassifierHook
 from .penalties import dropout_penalty
 from .train import FLAGS
 from .experiments import run_status as status   # a run folder's status
-from .core import set_style                      # the figures' one style
+from .core import set_style, FIG_WIDTH           # the figures' one style and width
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
@@ -401,21 +401,26 @@ def claims_table(runs:pd.DataFrame|None, fit:pd.DataFrame|None) -> pd.DataFrame:
     return pd.DataFrame([dict(claim=k, paper=PAPER[k], **v) for k, v in rows.items()])
 
 # %% ../nbs/13_study.ipynb #56034420
+def _ci_dots(ax, t:pd.DataFrame, labels):
+    "Each row of `final_table`'s `t` as a dot at its mean top-1 with its 95 % interval, top to bottom, labelled `labels`."
+    y = np.arange(len(t))
+    if len(t): ax.errorbar(t.top1, y, xerr=[t.top1 - t.top1_low.fillna(t.top1), t.top1_high.fillna(t.top1) - t.top1],
+                           fmt='o', color='k', capsize=3, zorder=3)
+    ax.set_yticks(y, list(labels)); ax.set_ylim(max(len(t), 1) - 0.5, -0.5)
+
 def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
     "Test top-1 (%) of each variant's final runs: each seed as a dot, the mean and its 95 % t-interval as a bar."
     set_style()
     t = final_table(runs)
     if variants is not None: t = t[t.variant.isin(variants)].set_index('variant').loc[[v for v in variants if v in set(t.variant)]].reset_index()
     fig, ax = plt.subplots(figsize=(6.8, 0.42 * len(t) + 1.3))
-    y = np.arange(len(t))
-    ax.errorbar(t.top1, y, xerr=[t.top1 - t.top1_low.fillna(t.top1), t.top1_high.fillna(t.top1) - t.top1], fmt='o', color='k', capsize=3, zorder=3)
+    _ci_dots(ax, t, t.variant)
     f = runs[(runs.phase == 'final') & (runs.status == 'finished')]
     for i, v in enumerate(t.variant):
         pts = f[f.variant == v].top1 * 100
         ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color='tab:blue', alpha=0.7, zorder=2)
         if t.diverged.iloc[i]: ax.annotate(f"{t.diverged.iloc[i]} diverged", (ax.get_xlim()[0], i), fontsize=11, color='tab:red')
     if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color='tab:green', ls='--', lw=1)
-    ax.set_yticks(y, t.variant); ax.invert_yaxis()
     ax.set(xlabel='test top-1 (%): mean, 95 % interval, seeds', ylabel='')
     fig.tight_layout()
     return fig
@@ -460,19 +465,16 @@ def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/result
                   variants=('BatchNorm', 'no normalization', 'Fixup', 'Fixup + functional L2', 'Fixup + embedding penalty')):
     "The landing page's figure: C1 (the embedding's norm at initialization against depth, CIFAR ResNets) beside C2 (test top-1 of the final runs so far)."
     set_style()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(7.0, 3.3), width_ratios=[1, 1.15])
+    fig, (a, b) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.3), width_ratios=[1, 1.15])
     g = growth[growth.family == 'CIFAR ResNet'].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
     for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, label=v.replace(' (He init)', ''))
     a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization')
     a.legend(frameon=False)
-    t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant'])
-    t = t[t.top1.notna()]   # variants with finished final runs
-    t = t.set_index('variant').reindex([v for v in variants if v in set(t.variant)]).reset_index()
-    y = np.arange(len(t))
-    if len(t):
-        b.errorbar(t.top1, y, xerr=[t.top1 - t.top1_low.fillna(t.top1), t.top1_high.fillna(t.top1) - t.top1], fmt='o', color='k', capsize=3)
+    t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant', 'top1', 'top1_low', 'top1_high'])
+    t = t[t.top1.notna()].set_index('variant')   # variants with finished final runs, in the order of `variants`
+    t = t.loc[[v for v in variants if v in t.index]].reset_index()
     short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup + L2(z)', 'Fixup + embedding penalty': 'Fixup + L2(h)'}
-    b.set_yticks(y, [short.get(v, v) for v in t.variant]); b.set_ylim(len(t) - 0.5, -0.5)
+    _ci_dots(b, t, [short.get(v, v) for v in t.variant])
     b.set(xlabel='test top-1 (%), 95 % interval', title='C2: accuracy, ResNet-20')
     fig.tight_layout()
     return fig

@@ -485,19 +485,13 @@ class PageRenderer:
 MIN_TEXT_PX = 9          # a figure never shrinks below the width at which its smallest text is this big
 
 def png_info(raw:bytes) -> tuple[int, dict]:
-    "A PNG's width in pixels and its text chunks (tEXt, iTXt; what matplotlib writes for `metadata=`)."
-    import struct, zlib
-    if raw[:8] != b'\x89PNG\r\n\x1a\n': return 0, {}
-    width, chunks, i = struct.unpack('>I', raw[16:20])[0], {}, 8
-    while i + 8 <= len(raw):
-        n, typ = struct.unpack('>I4s', raw[i:i + 8]); body = raw[i + 8:i + 8 + n]; i += 12 + n
-        if typ == b'tEXt': k, _, v = body.partition(b'\0'); chunks[k.decode('latin-1')] = v.decode('latin-1')
-        elif typ == b'iTXt':
-            k, _, rest = body.partition(b'\0'); comp, rest = rest[0], rest[2:]
-            rest = rest.partition(b'\0')[2].partition(b'\0')[2]
-            chunks[k.decode('latin-1')] = (zlib.decompress(rest) if comp else rest).decode('utf-8')
-        elif typ == b'IEND': break
-    return width, chunks
+    "A PNG's width in pixels and its text chunks (what matplotlib writes for `metadata=`), read by Pillow; (0, {}) if not a PNG."
+    import io
+    from PIL import Image, UnidentifiedImageError
+    try: im = Image.open(io.BytesIO(raw))
+    except UnidentifiedImageError: return 0, {}
+    if im.format != 'PNG': return 0, {}
+    return im.width, dict(im.text)   # `.text` also reads the chunks that follow the image data
 
 def figure_attrs(raw:bytes) -> dict:
     """HTML attributes of a figure PNG: its records as data- attributes, and the narrowest it may be shown at

@@ -27,10 +27,13 @@ Screenshots of every page at both widths (the first screen and the full page) go
 `bash tools/check_site.sh` installs what this needs, builds the site and runs it.
 """
 from __future__ import annotations
-import argparse, functools, http.server, importlib, json, os, re, shutil, struct, sys, tempfile, threading, time, zlib
+import argparse, functools, http.server, importlib, json, os, re, shutil, sys, tempfile, threading, time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit, unquote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_site import png_info, fastai_events   # one PNG reader and one list of fastai's events for builder and check
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = 'bash bootstrap.sh'
@@ -95,11 +98,6 @@ def builtin_docs() -> list[str]:
         if isinstance(v, type) and v.__doc__: docs.add(v.__doc__)
     return sorted({d.strip().split('\n')[0].strip() for d in docs if d and len(d.strip()) > 8})
 
-def fastai_events() -> list[str]:
-    try: from fastai.callback.core import _events
-    except Exception: _events = []
-    return list(_events)
-
 def text_failures(segs:list[dict], events=(), bdocs=()) -> list[tuple[str, str]]:
     "(rule, excerpt) for the text segments of a page (`segs`: kind, text, where, entry) that break a text rule."
     res = []
@@ -136,24 +134,8 @@ def pandas_index(tables:list[dict]) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------------- PNG text chunks
 def png_text(data:bytes) -> dict:
-    "The text chunks (tEXt, zTXt, iTXt) of a PNG file's bytes; {} if it is not a PNG."
-    if data[:8] != b'\x89PNG\r\n\x1a\n': return {}
-    res, i = {}, 8
-    while i + 8 <= len(data):
-        n, typ = struct.unpack('>I4s', data[i:i + 8])
-        body = data[i + 8:i + 8 + n]
-        i += 12 + n
-        if typ == b'tEXt':
-            k, _, v = body.partition(b'\0'); res[k.decode('latin-1')] = v.decode('latin-1')
-        elif typ == b'zTXt':
-            k, _, v = body.partition(b'\0'); res[k.decode('latin-1')] = zlib.decompress(v[1:]).decode('latin-1')
-        elif typ == b'iTXt':
-            k, _, rest = body.partition(b'\0')
-            comp, rest = rest[0], rest[2:]
-            _lang, _, rest = rest.partition(b'\0'); _tk, _, v = rest.partition(b'\0')
-            res[k.decode('latin-1')] = (zlib.decompress(v) if comp else v).decode('utf-8')
-        elif typ == b'IEND': break
-    return res
+    "The text chunks of a PNG file's bytes; {} if it is not a PNG (the builder's reader, `build_site.png_info`)."
+    return png_info(data)[1]
 
 def figure_text_px(chunks:dict, natural_w:float, shown_w:float) -> float|None:
     "The displayed size (CSS px) of a figure's smallest text; None if it has none; KeyError if not recorded."
