@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/study.html.md"""
 
 # %% ../nbs/13_study.ipynb #0b731fd8
 from __future__ import annotations
-import sys, os, re, json, time, math, shlex, hashlib, itertools, subprocess
+import sys, os, re, json, time, math, shlex, shutil, hashlib, itertools, subprocess
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd
@@ -22,9 +22,10 @@ from .core import set_style, FIG_WIDTH           # the figures' one style and wi
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
            'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'last_metric', 'choose', 'plan',
-           'run_flags', 'run_command', 'in_shard', 'code_version', 'run_study', 'collect', 'mean_ci', 'recovered',
-           'final_table', 'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final',
-           'plot_norms', 'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
+           'run_config', 'run_flags', 'run_command', 'in_shard', 'code_version', 'same_runs', 'run_study', 'collect',
+           'mean_ci', 'recovered', 'final_table', 'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4',
+           'claims_table', 'plot_final', 'plot_norms', 'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check',
+           'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -164,10 +165,14 @@ def plan(study:dict, root:Path|str) -> tuple[list[dict], list[str]]:
     return runs, waiting
 
 # %% ../nbs/13_study.ipynb #466fad21
+def run_config(study:dict, r:dict) -> dict:
+    "The training command's settings of run `r` of `study`: the study's shared values, then its variant's, then its own (None: the command's default)."
+    v = study['variants'][r['variant']]
+    return {**study['common'], **v['opts'], **r['params'], 'seed': r['seed'], 'holdout': r['holdout'], 'out': r['folder']}
+
 def run_flags(study:dict, r:dict) -> list[str]:
     "The training command's flags of run `r` of `study`."
-    v = study['variants'][r['variant']]
-    cfg = {**study['common'], **v['opts'], **r['params'], 'seed': r['seed'], 'holdout': r['holdout'], 'out': r['folder']}
+    cfg = run_config(study, r)
     args = []
     for k, x in cfg.items():
         if x is None: continue
@@ -202,6 +207,22 @@ def code_version(folder:Path|str) -> str|None:
         return (head + ('+changes' if g('status', '--porcelain', '--', 'bnreg_nb') else '')) or None
     except (OSError, subprocess.SubprocessError): return None
 
+def same_runs(study:dict, runs:list[dict]) -> dict[str, str]:
+    "The runs that would train exactly what an earlier run of `runs` trains (all settings equal but the folder): {id: that run's id}."
+    first, same = {}, {}
+    for r in runs:
+        key = json.dumps({k: x for k, x in run_config(study, r).items() if k != 'out' and x is not None}, sort_keys=True)
+        if key in first: same[r['id']] = first[key]
+        else: first[key] = r['id']
+    return same
+
+def _copy_run(study, r, src:str, root:Path, code):
+    "Fill run `r`'s folder from the finished run `src` that trained the same thing; its study.json names `src` as `same_as`."
+    folder = Path(r['folder'])
+    shutil.copytree(root / src, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns('study.json'))
+    (folder / 'study.json').write_text(json.dumps({**{k: v for k, v in r.items() if k != 'folder'}, 'same_as': src, 'command': _typed(run_command(study, r)),
+                                                   'claims': study['variants'][r['variant']]['claims'], 'code': code}, indent=2))
+
 def _launch(study, r, slot, n_gpus, env_extra):
     "Run one run in a subprocess; return (run, return code, seconds)."
     folder = Path(r['folder']); folder.mkdir(parents=True, exist_ok=True)
@@ -234,8 +255,14 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
     with ThreadPoolExecutor(jobs) as ex:
         while True:
             runs, _ = plan(study, root)
+            same = same_runs(study, runs)   # a run that trains what an earlier one trains gets its records, once, in the earlier one's shard
+            for r in runs:
+                src = same.get(r['id'])
+                if src and in_shard({'id': src}, shard) and status(r['folder']) not in DONE and status(root / src) in DONE:
+                    _copy_run(study, r, src, root, env_extra.get('_code'))
+                    say(f"[study] {r['id']}: the same run as {src} (all settings equal), its records copied", flush=True)
             busy = {r['id'] for r in running.values()}
-            todo = [r for r in runs if in_shard(r, shard) and status(r['folder']) not in DONE and r['id'] not in busy]
+            todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and status(r['folder']) not in DONE and r['id'] not in busy]
             while todo and free and (max_runs is None or started < max_runs):
                 r, slot = todo.pop(0), free.pop(0)
                 running[ex.submit(_launch, study, r, slot, n_gpus, env_extra)] = {**r, 'slot': slot}; started += 1
@@ -266,7 +293,9 @@ def collect(study:dict, root:Path|str) -> pd.DataFrame:
         summ = json.loads((folder / 'summary.json').read_text())
         key = dict(id=r['id'], phase=r['phase'], variant=r['variant'], seed=r['seed'], **{f'param_{k}': v for k, v in r['params'].items()})
         last = m.iloc[-1].to_dict() if len(m) else {}
-        rows.append(dict(key, status=st, epochs_done=len(m), train_seconds=summ.get('train_seconds'),
+        rec = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
+        same = rec.get('same_as')   # a copy of another run: its time was spent once, by that run
+        rows.append(dict(key, status=st, same_as=same, epochs_done=len(m), train_seconds=None if same else summ.get('train_seconds'),
                          valid_set=summ.get('data', {}).get('valid_set'), **{k: last.get(k) for k in RESULT_COLS}))
         if len(m): epochs.append(m.assign(**key))
     df = pd.DataFrame(rows)
