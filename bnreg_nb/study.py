@@ -271,11 +271,14 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
             for f in done:
                 r = running.pop(f); free.append(r['slot'])
                 _, rc, secs = f.result(); times.append(secs)
+                df = collect(study, root)   # runs.csv and epochs.csv stay current while the study runs
                 n_done = sum(status(x['folder']) in DONE for x in plan(study, root)[0])
                 left = total - n_done
+                # a run's typical time: the median training time of the study's finished runs (a resumed run's time, or a copy's, would mislead)
+                full = df.train_seconds[(df.status == 'finished') & df.same_as.isna()].dropna() if len(df) else []
+                typical = float(np.median(full)) if len(full) else float(np.mean(times))
                 say(f"[study] {r['id']}: {status(r['folder']) or f'exit {rc}'} in {_hms(secs)} | {n_done}/{total} done, "
-                    f"{len(running)} running, {left} left, ~{_hms(np.mean(times) * left / jobs)} to go at {jobs} at a time", flush=True)
-                collect(study, root)   # runs.csv and epochs.csv stay current while the study runs
+                    f"{len(running)} running, {left} left, ~{_hms(typical * left / jobs)} to go at {jobs} at a time", flush=True)
     _, waiting = plan(study, root)
     if waiting: say(f"[study] still waiting for their values (unfinished tuning, maybe in another shard): {', '.join(waiting)}", flush=True)
     return collect(study, root)
