@@ -216,19 +216,23 @@ def same_runs(study:dict, runs:list[dict]) -> dict[str, str]:
         else: first[key] = r['id']
     return same
 
+def _write_record(study, r, code, **extra):
+    "Write run `r`'s study.json: its place in the study, the command that trains it, the claims it serves, the code's commit (and `extra`)."
+    rec = {**{k: v for k, v in r.items() if k != 'folder'}, **extra, 'command': _typed(run_command(study, r)),
+           'claims': study['variants'][r['variant']]['claims'], 'code': code}
+    (Path(r['folder']) / 'study.json').write_text(json.dumps(rec, indent=2))
+
 def _copy_run(study, r, src:str, root:Path, code):
     "Fill run `r`'s folder from the finished run `src` that trained the same thing; its study.json names `src` as `same_as`."
     folder = Path(r['folder'])
     shutil.copytree(root / src, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns('study.json'))
-    (folder / 'study.json').write_text(json.dumps({**{k: v for k, v in r.items() if k != 'folder'}, 'same_as': src, 'command': _typed(run_command(study, r)),
-                                                   'claims': study['variants'][r['variant']]['claims'], 'code': code}, indent=2))
+    _write_record(study, r, code, same_as=src)
 
 def _launch(study, r, slot, n_gpus, env_extra):
     "Run one run in a subprocess; return (run, return code, seconds)."
     folder = Path(r['folder']); folder.mkdir(parents=True, exist_ok=True)
     cmd = run_command(study, r)
-    (folder / 'study.json').write_text(json.dumps({**{k: v for k, v in r.items() if k != 'folder'}, 'command': _typed(cmd),
-                                                   'claims': study['variants'][r['variant']]['claims'], 'code': env_extra.get('_code')}, indent=2))
+    _write_record(study, r, env_extra.get('_code'))
     env = {**os.environ, **{k: v for k, v in env_extra.items() if not k.startswith('_')}}
     if n_gpus: env['CUDA_VISIBLE_DEVICES'] = str(slot % n_gpus)
     t = time.time()
@@ -272,7 +276,7 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
                 r = running.pop(f); free.append(r['slot'])
                 _, rc, secs = f.result(); times.append(secs)
                 df = collect(study, root)   # runs.csv and epochs.csv stay current while the study runs
-                n_done = sum(status(x['folder']) in DONE for x in plan(study, root)[0])
+                n_done = int(df.status.isin(DONE).sum()) if len(df) else 0
                 left = total - n_done
                 # a run's typical time: the median training time of the study's finished runs (a resumed run's time, or a copy's, would mislead)
                 full = df.train_seconds[(df.status == 'finished') & df.same_as.isna()].dropna() if len(df) else []

@@ -112,9 +112,13 @@ def plan_sidebar(pages:list[Path]) -> tuple[dict, list[str]]:
         if items: contents.append({'section': section, 'contents': items})
     return {'website': {'sidebar': {'contents': contents}}}, [str(p) for p in pages if p not in placed]
 
+def in_menu(page:str) -> bool:
+    "Whether `page` belongs in the menu: a recorded run's README (results/) is linked from the chapter that reads it instead."
+    return not page.startswith('results/')
+
 def sync_sidebar(nbs:Path, pages:list[Path]):
     d, unplaced = plan_sidebar(pages)
-    unplaced = [u for u in unplaced if not u.startswith('results/')]      # recorded runs' READMEs: linked from their chapters
+    unplaced = [u for u in unplaced if in_menu(u)]
     if unplaced:
         d['website']['sidebar']['contents'].append({'section': 'More', 'contents': unplaced})
         warn(f'not in SIDEBAR_PLAN (tools/build_site.py), listed under "More": {", ".join(unplaced)}')
@@ -713,8 +717,8 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
     if missing:
         raise SiteError(f'nbs/sidebar.yml lists {", ".join(missing)}, which do(es) not exist in nbs/: '
                         f'create the notebook, or run `python tools/build_site.py --sync-sidebar`')
-    for p in unlisted:   # a recorded run's README (results/) is linked from the chapter that reads it, not from the menu
-        if not p.startswith('results/'): warn(f'{p} is not in nbs/sidebar.yml, so no menu links to it: run `python tools/build_site.py --sync-sidebar`')
+    for p in filter(in_menu, unlisted):
+        warn(f'{p} is not in nbs/sidebar.yml, so no menu links to it: run `python tools/build_site.py --sync-sidebar`')
     if not cfg.custom_sidebar:
         warn('pyproject.toml [tool.nbdev] lacks `custom_sidebar = true`: nbdev-docs will overwrite nbs/sidebar.yml with a flat list')
 
