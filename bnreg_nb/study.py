@@ -21,11 +21,11 @@ from .core import set_style, FIG_WIDTH           # the figures' one style and wi
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
-           'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'last_metric', 'choose', 'plan',
-           'run_config', 'run_flags', 'run_command', 'in_shard', 'code_version', 'same_runs', 'run_study', 'collect',
-           'mean_ci', 'recovered', 'final_table', 'diff_ci', 'claim_c1', 'claim_c2', 'claim_c3', 'claim_c4',
-           'claims_table', 'plot_final', 'plot_norms', 'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check',
-           'study', 'main']
+           'PENALTIES', 'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'last_metric',
+           'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'in_shard', 'code_version', 'same_runs',
+           'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'diff_ci', 'claim_c1', 'best_penalty',
+           'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms', 'plot_tuning',
+           'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -389,13 +389,19 @@ def claim_c1(fit:pd.DataFrame) -> dict:
     return dict(measured=f"embedding norm growth per residual block (CIFAR ResNets, depth 8-110): {txt}",
                 verdict='reproduced' if ok else 'contradicted' if bad else 'inconclusive')
 
-def claim_c2(runs:pd.DataFrame, penalties=('Fixup + functional L2', 'Fixup + embedding penalty')) -> dict:
+PENALTIES = ('Fixup + functional L2', 'Fixup + embedding penalty')   # C2's two penalties
+
+def best_penalty(runs:pd.DataFrame, penalties=PENALTIES) -> str|None:
+    "The penalty of `penalties` with final runs whose best tuning run did best on the held-out images (never the test set's choice)."
+    have = [p for p in penalties if len(_top1(runs, p))]
+    tune = runs[(runs.phase == 'tune') & runs.variant.isin(have)]
+    return tune.groupby('variant').top1.max().idxmax() if len(tune) else (have[0] if have else None)
+
+def claim_c2(runs:pd.DataFrame, penalties=PENALTIES) -> dict:
     "C2: BatchNorm's gain over Fixup, and the fraction of it the better penalty (by held-out accuracy) recovers."
     bn, fx = _top1(runs, 'BatchNorm'), _top1(runs, 'Fixup')
-    have = [p for p in penalties if len(_top1(runs, p))]
-    if len(bn) < 2 or len(fx) < 2 or not have: return dict(measured='n/a', verdict='pending')
-    tune = runs[(runs.phase == 'tune') & runs.variant.isin(have)]
-    best = tune.groupby('variant').top1.max().idxmax() if len(tune) else have[0]   # held-out choice, not the test set's
+    best = best_penalty(runs, penalties)
+    if len(bn) < 2 or len(fx) < 2 or best is None: return dict(measured='n/a', verdict='pending')
     gain = diff_ci(bn, fx)
     fr = recovered(runs, best)
     fp = diff_ci(_top1(runs, best), fx)
@@ -409,12 +415,14 @@ def claim_c2(runs:pd.DataFrame, penalties=('Fixup + functional L2', 'Fixup + emb
     return dict(measured=m, verdict=v)
 
 def claim_c3(runs:pd.DataFrame, noise_free:str='noise-free BatchNorm') -> dict:
-    "C3: the noise effect (BN - noise-free BN) against BN - Fixup."
+    "C3: the noise effect (BN - noise-free BN) against BN - Fixup; BN - (Fixup + the better penalty) and the Ghost BatchNorms shown beside."
     bn, nf, fx = _top1(runs, 'BatchNorm'), _top1(runs, noise_free), _top1(runs, 'Fixup')
     if min(len(bn), len(nf), len(fx)) < 2: return dict(measured='n/a', verdict='pending')
     noise, gap = diff_ci(bn, nf), diff_ci(bn, fx)
+    best = best_penalty(runs)   # what is left of BatchNorm's gain once the penalty has done its part (not part of the rule)
+    left = f"; BN - ({best}) {_pct(*diff_ci(bn, _top1(runs, best)))}" if best and len(_top1(runs, best)) > 1 else ''
     ghosts = '; '.join(f"{v} - BN {_pct(*diff_ci(_top1(runs, v), bn))}" for v in sorted(set(runs.variant)) if v.startswith('Ghost') and len(_top1(runs, v)) > 1)
-    m = f"BN - noise-free BN {_pct(*noise)}; BN - Fixup {_pct(*gap)}" + (f"; {ghosts}" if ghosts else '')
+    m = f"BN - noise-free BN {_pct(*noise)}; BN - Fixup {_pct(*gap)}{left}" + (f"; {ghosts}" if ghosts else '')
     v = 'reproduced' if noise[2] < gap[0] else 'contradicted' if noise[1] > gap[0] else 'inconclusive'
     return dict(measured=m, verdict=v)
 
