@@ -21,11 +21,11 @@ from .core import set_style, FIG_WIDTH           # the figures' one style and wi
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
-           'PENALTIES', 'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'last_metric',
-           'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'in_shard', 'code_version', 'same_runs',
-           'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'diff_ci', 'claim_c1', 'best_penalty',
-           'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms', 'plot_tuning',
-           'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
+           'PENALTIES', 'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'collapsed',
+           'last_metric', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'in_shard', 'code_version',
+           'same_runs', 'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'diff_ci', 'claim_c1',
+           'best_penalty', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms',
+           'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -107,7 +107,12 @@ def point_slug(params:dict) -> str:
     "A folder name for a grid point: {'lr': 0.1, 'coef': 0.001} -> 'coef0.001-lr0.1'."
     return '-'.join(f'{k}{_fmt(v)}' for k, v in sorted(params.items())) or 'default'
 
-DONE = ('finished', 'diverged')   # a run with either status is not run again
+DONE = ('finished', 'diverged', 'collapsed')   # a run with one of these statuses is not run again
+
+def collapsed(train_loss, num_classes:int, end:float=0.99, learned:float=0.95) -> bool:
+    "Did a run learn (its training loss once below `learned` x ln C) and then fall back to chance (its last epoch's at `end` x ln C or above)?"
+    loss, chance = np.asarray(train_loss, float), math.log(num_classes)
+    return len(loss) > 1 and bool(loss[-1] >= end * chance) and bool(np.nanmin(loss) < learned * chance)
 
 def last_metric(folder:Path|str, key:str='top1') -> float:
     "The last epoch's `key` of a finished run; -inf for a run that diverged (it loses every comparison)."
@@ -298,6 +303,8 @@ def collect(study:dict, root:Path|str) -> pd.DataFrame:
         if st is None: continue
         m = pd.read_csv(folder / 'metrics.csv') if (folder / 'metrics.csv').exists() else pd.DataFrame()
         summ = json.loads((folder / 'summary.json').read_text())
+        n_cls = summ.get('data', {}).get('num_classes')
+        if st == 'finished' and n_cls and 'train_loss' in m and collapsed(m.train_loss, n_cls): st = 'collapsed'   # trained to the end, at chance
         key = dict(id=r['id'], phase=r['phase'], variant=r['variant'], seed=r['seed'], **{f'param_{k}': v for k, v in r['params'].items()})
         last = m.iloc[-1].to_dict() if len(m) else {}
         rec = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
@@ -340,13 +347,14 @@ def recovered(runs:pd.DataFrame,    # `collect`'s table
 
 # %% ../nbs/13_study.ipynb #645b4db7
 def final_table(runs:pd.DataFrame) -> pd.DataFrame:
-    "Per variant, over its final runs (test set): seeds, diverged, test top-1 (%) with its 95 % interval, final training loss, norms."
+    "Per variant, over its final runs (test set): seeds, diverged, collapsed, test top-1 (%) with its 95 % interval, final training loss, norms."
     rows = []
     for v, g in runs[runs.phase == 'final'].groupby('variant', sort=False):
         ok = g[g.status == 'finished']
         m, lo, hi = mean_ci(ok.top1 * 100)
         mean = lambda k: ok[k].mean() if k in ok else np.nan
-        rows.append(dict(variant=v, seeds=len(g), diverged=int((g.status == 'diverged').sum()), top1=m, top1_low=lo, top1_high=hi,
+        rows.append(dict(variant=v, seeds=len(g), diverged=int((g.status == 'diverged').sum()), collapsed=int((g.status == 'collapsed').sum()),
+                         top1=m, top1_low=lo, top1_high=hi,
                          train_loss=mean('train_loss'), test_loss=mean('valid_loss'),
                          embedding_norm=mean('valid_embedding_norm'), logit_norm=mean('valid_logit_norm')))
     return pd.DataFrame(rows)
@@ -389,6 +397,17 @@ def claim_c1(fit:pd.DataFrame) -> dict:
     return dict(measured=f"embedding norm growth per residual block (CIFAR ResNets, depth 8-110): {txt}",
                 verdict='reproduced' if ok else 'contradicted' if bad else 'inconclusive')
 
+def _failures(runs:pd.DataFrame, variants) -> str:
+    "'1 of 3 final runs of V collapsed to chance' for each of `variants` whose final runs include diverged or collapsed ones; '' if none."
+    f, out = runs[runs.phase == 'final'], []
+    for v in dict.fromkeys(variants):
+        g = f[f.variant == v]
+        out += [f"{n} of {len(g)} final runs of {v} {'collapsed to chance' if k == 'collapsed' else k}"
+                for k in ('diverged', 'collapsed') if (n := int((g.status == k).sum()))]
+    return '; '.join(out)
+
+def _noting(verdict:str, failures:str) -> str: return f"{verdict} ({failures})" if failures else verdict
+
 PENALTIES = ('Fixup + functional L2', 'Fixup + embedding penalty')   # C2's two penalties
 
 def best_penalty(runs:pd.DataFrame, penalties=PENALTIES) -> str|None:
@@ -412,7 +431,7 @@ def claim_c2(runs:pd.DataFrame, penalties=PENALTIES) -> dict:
     else: v = 'inconclusive'
     started = [q for q in penalties if (runs.variant == q).any()]   # a penalty with runs in the table, finished or not
     if any(len(_top1(runs, q)) < len(bn) for q in started): v = f'pending (so far: {v})'   # its choice or seeds still to come
-    return dict(measured=m, verdict=v)
+    return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', 'Fixup', best])))
 
 def claim_c3(runs:pd.DataFrame, noise_free:str='noise-free BatchNorm') -> dict:
     "C3: the noise effect (BN - noise-free BN) against BN - Fixup; BN - (Fixup + the better penalty) and the Ghost BatchNorms shown beside."
@@ -424,7 +443,7 @@ def claim_c3(runs:pd.DataFrame, noise_free:str='noise-free BatchNorm') -> dict:
     ghosts = '; '.join(f"{v} - BN {_pct(*diff_ci(_top1(runs, v), bn))}" for v in sorted(set(runs.variant)) if v.startswith('Ghost') and len(_top1(runs, v)) > 1)
     m = f"BN - noise-free BN {_pct(*noise)}; BN - Fixup {_pct(*gap)}{left}" + (f"; {ghosts}" if ghosts else '')
     v = 'reproduced' if noise[2] < gap[0] else 'contradicted' if noise[1] > gap[0] else 'inconclusive'
-    return dict(measured=m, verdict=v)
+    return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', noise_free, 'Fixup'])))
 
 def claim_c4(runs:pd.DataFrame, rates=(0.1, 0.3, 0.5)) -> dict:
     "C4: Fixup + Dropout penalty against Fixup + Dropout, rate by rate."
@@ -435,7 +454,8 @@ def claim_c4(runs:pd.DataFrame, rates=(0.1, 0.3, 0.5)) -> dict:
         d = diff_ci(a, b); parts.append(f"p={p}: {_pct(*d)}")
         verdicts.append('reproduced' if d[2] >= 0 else 'contradicted')
     v = 'reproduced' if all(x == 'reproduced' for x in verdicts) else 'contradicted' if all(x == 'contradicted' for x in verdicts) else 'inconclusive'
-    return dict(measured='penalty - Dropout: ' + '; '.join(parts), verdict=v)
+    fail = _failures(runs, [f'Fixup + Dropout{s} {p}' for p in rates for s in ('', ' penalty')])
+    return dict(measured='penalty - Dropout: ' + '; '.join(parts), verdict=_noting(v, fail))
 
 def claims_table(runs:pd.DataFrame|None, fit:pd.DataFrame|None) -> pd.DataFrame:
     "The claims table: claim, what the paper says, what was measured (with 95 % intervals), verdict."
@@ -463,7 +483,9 @@ def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
     for i, v in enumerate(t.variant):
         pts = f[f.variant == v].top1 * 100
         ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color='tab:blue', alpha=0.7, zorder=2)
-        if t.diverged.iloc[i]: ax.annotate(f"{t.diverged.iloc[i]} diverged", (ax.get_xlim()[0], i), fontsize=11, color='tab:red')
+        failed = ', '.join(f"{t[k].iloc[i]} {k}" for k in ('diverged', 'collapsed') if t[k].iloc[i])
+        if failed: ax.annotate(failed, (1, i), xycoords=('axes fraction', 'data'), xytext=(-4, 5), textcoords='offset points',
+                               ha='right', va='bottom', fontsize=11, color='tab:red')   # above its row, clear of the bar and the seeds
     if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color='tab:green', ls='--', lw=1)
     ax.set(xlabel='test top-1 (%): mean, 95 % interval, seeds', ylabel='')
     fig.tight_layout()
@@ -482,7 +504,7 @@ def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
     return fig
 
 def plot_tuning(runs:pd.DataFrame, variants=None):
-    "Held-out top-1 (%) against each tuned variant's grid value; a diverged run is a cross at the bottom."
+    "Held-out top-1 (%) against each tuned variant's grid value; a diverged run is a cross at the bottom, a collapsed one a point at chance."
     set_style()
     t = runs[(runs.phase == 'tune') & runs.status.isin(DONE)]
     if variants is not None: t = t[t.variant.isin(variants)]
@@ -493,7 +515,7 @@ def plot_tuning(runs:pd.DataFrame, variants=None):
         g = t[t.variant == v]
         have = [k for k in ('param_coef', 'param_dropout', 'param_lr') if k in g and g[k].notna().any()]
         key = next((k for k in have if g[k].nunique() > 1), have[0])   # the tuned value (one run so far: the first there is)
-        ok, bad = g[g.status == 'finished'].sort_values(key), g[g.status == 'diverged']
+        ok, bad = g[g.status.isin(('finished', 'collapsed'))].sort_values(key), g[g.status == 'diverged']
         ax.plot(ok[key], ok.top1 * 100, 'o-', ms=4)
         lo = (ok.top1.min() * 100 if len(ok) else 10) - 2
         ax.plot(bad[key], np.full(len(bad), lo), 'x', color='tab:red', ms=7)
