@@ -20,11 +20,11 @@ from .experiments import run_status as status   # a run folder's status
 from .core import set_style, FIG_WIDTH           # the figures' one style and width
 
 # %% auto #0
-__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'DONE', 'RESULT_COLS', 'PAPER',
+__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'FAILED', 'DONE', 'RESULT_COLS', 'PAPER',
            'PENALTIES', 'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'collapsed',
-           'last_metric', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'in_shard', 'code_version',
-           'same_runs', 'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'diff_ci', 'claim_c1',
-           'best_penalty', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms',
+           'study_status', 'last_metric', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'in_shard',
+           'code_version', 'same_runs', 'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'diff_ci',
+           'claim_c1', 'best_penalty', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms',
            'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
@@ -107,12 +107,21 @@ def point_slug(params:dict) -> str:
     "A folder name for a grid point: {'lr': 0.1, 'coef': 0.001} -> 'coef0.001-lr0.1'."
     return '-'.join(f'{k}{_fmt(v)}' for k, v in sorted(params.items())) or 'default'
 
-DONE = ('finished', 'diverged', 'collapsed')   # a run with one of these statuses is not run again
+FAILED = ('diverged', 'collapsed')   # runs that ended without training: counted, reported, left out of the means
+DONE = ('finished',) + FAILED        # a run with one of these statuses is not run again
 
 def collapsed(train_loss, num_classes:int, end:float=0.99, learned:float=0.95) -> bool:
     "Did a run learn (its training loss once below `learned` x ln C) and then fall back to chance (its last epoch's at `end` x ln C or above)?"
     loss, chance = np.asarray(train_loss, float), math.log(num_classes)
     return len(loss) > 1 and bool(loss[-1] >= end * chance) and bool(np.nanmin(loss) < learned * chance)
+
+def study_status(folder:Path|str) -> str|None:
+    "A run folder's status as the study reads it: the training command's, or 'collapsed' for a finished run that learned and then ended at chance."
+    folder, st = Path(folder), status(folder)
+    if st != 'finished' or not (folder / 'metrics.csv').exists(): return st
+    n_cls = json.loads((folder / 'summary.json').read_text()).get('data', {}).get('num_classes')
+    m = pd.read_csv(folder / 'metrics.csv')
+    return 'collapsed' if n_cls and 'train_loss' in m and collapsed(m.train_loss, n_cls) else st
 
 def last_metric(folder:Path|str, key:str='top1') -> float:
     "The last epoch's `key` of a finished run; -inf for a run that diverged (it loses every comparison)."
@@ -299,12 +308,11 @@ def collect(study:dict, root:Path|str) -> pd.DataFrame:
     "One row per run found under `root` (its last epoch; `root/runs.csv`) and every epoch of every run (`root/epochs.csv`)."
     root, rows, epochs = Path(root), [], []
     for r in plan(study, root)[0]:
-        folder = Path(r['folder']); st = status(folder)
+        folder = Path(r['folder']); st = study_status(folder)
         if st is None: continue
         m = pd.read_csv(folder / 'metrics.csv') if (folder / 'metrics.csv').exists() else pd.DataFrame()
         summ = json.loads((folder / 'summary.json').read_text())
-        n_cls = summ.get('data', {}).get('num_classes')
-        if st == 'finished' and n_cls and 'train_loss' in m and collapsed(m.train_loss, n_cls): st = 'collapsed'   # trained to the end, at chance
+
         key = dict(id=r['id'], phase=r['phase'], variant=r['variant'], seed=r['seed'], **{f'param_{k}': v for k, v in r['params'].items()})
         last = m.iloc[-1].to_dict() if len(m) else {}
         rec = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
@@ -353,8 +361,7 @@ def final_table(runs:pd.DataFrame) -> pd.DataFrame:
         ok = g[g.status == 'finished']
         m, lo, hi = mean_ci(ok.top1 * 100)
         mean = lambda k: ok[k].mean() if k in ok else np.nan
-        rows.append(dict(variant=v, seeds=len(g), diverged=int((g.status == 'diverged').sum()), collapsed=int((g.status == 'collapsed').sum()),
-                         top1=m, top1_low=lo, top1_high=hi,
+        rows.append(dict(variant=v, seeds=len(g), **{k: int((g.status == k).sum()) for k in FAILED}, top1=m, top1_low=lo, top1_high=hi,
                          train_loss=mean('train_loss'), test_loss=mean('valid_loss'),
                          embedding_norm=mean('valid_embedding_norm'), logit_norm=mean('valid_logit_norm')))
     return pd.DataFrame(rows)
@@ -403,7 +410,7 @@ def _failures(runs:pd.DataFrame, variants) -> str:
     for v in dict.fromkeys(variants):
         g = f[f.variant == v]
         out += [f"{n} of {len(g)} final runs of {v} {'collapsed to chance' if k == 'collapsed' else k}"
-                for k in ('diverged', 'collapsed') if (n := int((g.status == k).sum()))]
+                for k in FAILED if (n := int((g.status == k).sum()))]
     return '; '.join(out)
 
 def _noting(verdict:str, failures:str) -> str: return f"{verdict} ({failures})" if failures else verdict
@@ -483,7 +490,7 @@ def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
     for i, v in enumerate(t.variant):
         pts = f[f.variant == v].top1 * 100
         ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color='tab:blue', alpha=0.7, zorder=2)
-        failed = ', '.join(f"{t[k].iloc[i]} {k}" for k in ('diverged', 'collapsed') if t[k].iloc[i])
+        failed = ', '.join(f"{t[k].iloc[i]} {k}" for k in FAILED if t[k].iloc[i])
         if failed: ax.annotate(failed, (1, i), xycoords=('axes fraction', 'data'), xytext=(-4, 5), textcoords='offset points',
                                ha='right', va='bottom', fontsize=11, color='tab:red')   # above its row, clear of the bar and the seeds
     if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color='tab:green', ls='--', lw=1)
@@ -572,7 +579,7 @@ def dropout_check(root:Path|str,                 # the study's folder
     from bnreg_nb.data import fmnist_batch
     rows = []
     for f in sorted(Path(root).glob(pattern + '/seed*')):
-        if status(f) != 'finished' or not (f / 'last.pth').exists(): continue
+        if study_status(f) != 'finished' or not (f / 'last.pth').exists(): continue
         r = load_run(f, 'last')
         x, y = fmnist_batch(n, seed=0)
         rows.append(dict(run=f.relative_to(root).as_posix(), **dropout_gap(r.model, x, y, r.config['dropout'], draws)))
