@@ -35,12 +35,27 @@ if [ "$(cat .venv/.bnreg-stamp 2>/dev/null)" != "$stamp" ]; then
   pyver=$(.venv/bin/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
   cons=(-c constraints.txt)
   case "$pyver" in 3.11|3.12) ;; *) cons=(); say "Python $pyver: constraints.txt pins the stack for 3.11/3.12, installing from pyproject.toml's ranges instead";; esac
+  # Disk: a fresh install measured 6.6 GB in .venv on x86-64 (PyPI's torch there is the CUDA build, whose NVIDIA
+  # libraries alone are 3.2 GB) and 7.0 GB at its peak with pip's unpacked wheels; aarch64's CPU build needs far less.
+  # pip unpacks into .venv/.tmp, on the same disk as .venv, so that a small /tmp cannot stop it.
+  case "$(uname -m)" in x86_64) need=7500;; *) need=2500;; esac
+  free=$(df -Pm .venv | awk 'NR == 2 {print $4}')
+  [ -n "$free" ] && [ "$free" -lt "$need" ] && \
+    say "warning: $free MB free on the disk that holds $PWD/.venv; a fresh install needs about $need MB: free some space, or clone onto a larger disk"
   say "installing bnreg_nb and its stack into .venv (a few minutes the first time)"
+  mkdir -p .venv/.tmp; log=.venv/.tmp/pip.log
+  export TMPDIR="$PWD/.venv/.tmp"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/python -m pip install -q --disable-pip-version-check "${cons[@]}" -e ".[dev]" 2>&1 \
-    | grep -v "^WARNING: Location .* is ignored" || true
-  .venv/bin/python -c 'import bnreg_nb, torch, torchvision, fastai, accelerate, timm, nbdev' \
-    || { say "the install failed: see the pip messages above"; exit 1; }
+    | grep -v "^WARNING: Location .* is ignored" | tee "$log" || true
+  unset TMPDIR
+  if ! .venv/bin/python -c 'import bnreg_nb, torch, torchvision, fastai, accelerate, timm, nbdev'; then
+    if grep -q "No space left on device" "$log"; then
+      say "the install ran out of disk: $(df -Pm .venv | awk 'NR == 2 {print $4}') MB are free where .venv lies and a fresh install needs about $need MB; free some space (or clone onto a larger disk), then run this again"
+    else say "the install failed: see the pip messages above"; fi
+    exit 1
+  fi
+  find .venv/.tmp -mindepth 1 -maxdepth 1 ! -name pip.log -exec rm -rf {} + 2>/dev/null || true
   echo "$stamp" > .venv/.bnreg-stamp
 fi
 
