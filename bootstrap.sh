@@ -49,13 +49,13 @@ if [ "$(cat .venv/.bnreg-stamp 2>/dev/null)" != "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check "${cons[@]}" -e ".[dev]" 2>&1 \
     | grep -v "^WARNING: Location .* is ignored" | tee "$log" || true
   unset TMPDIR
+  find .venv/.tmp -mindepth 1 -maxdepth 1 ! -name pip.log -exec rm -rf {} + 2>/dev/null || true   # pip's leftovers
   if ! .venv/bin/python -c 'import bnreg_nb, torch, torchvision, fastai, accelerate, timm, nbdev'; then
     if grep -q "No space left on device" "$log"; then
       say "the install ran out of disk: $(df -Pm .venv | awk 'NR == 2 {print $4}') MB are free where .venv lies and a fresh install needs about $need MB; free some space (or clone onto a larger disk), then run this again"
     else say "the install failed: see the pip messages above"; fi
     exit 1
   fi
-  find .venv/.tmp -mindepth 1 -maxdepth 1 ! -name pip.log -exec rm -rf {} + 2>/dev/null || true
   echo "$stamp" > .venv/.bnreg-stamp
 fi
 
