@@ -312,7 +312,6 @@ def collect(study:dict, root:Path|str) -> pd.DataFrame:
         if st is None: continue
         m = pd.read_csv(folder / 'metrics.csv') if (folder / 'metrics.csv').exists() else pd.DataFrame()
         summ = json.loads((folder / 'summary.json').read_text())
-
         key = dict(id=r['id'], phase=r['phase'], variant=r['variant'], seed=r['seed'], **{f'param_{k}': v for k, v in r['params'].items()})
         last = m.iloc[-1].to_dict() if len(m) else {}
         rec = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
