@@ -1,4 +1,4 @@
-"""Each claim of the paper as a study: variants x hyper-parameters x seeds, expanded into runs of the training command, chosen on held-out training images, compared at convergence over seeds with 95 % intervals. Resumable, parallel, shardable over a cluster.
+"""Each claim of the paper as a study: variants x hyper-parameters x seeds, expanded into runs of the training command, tuned on held-out training images by one rule for every variant, registered before the first run, compared over seeds with intervals and verdict rules that can come out either way. Resumable, parallel, shardable over a cluster.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/study.html.md"""
 
@@ -20,12 +20,17 @@ from .experiments import run_status as status   # a run folder's status
 from .core import set_style, FIG_WIDTH           # the figures' one style and width
 
 # %% auto #0
-__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'FAILED', 'DONE', 'RESULT_COLS', 'PAPER',
-           'PENALTIES', 'fmnist_variants', 'grid_points', 'expected_runs', 'slug', 'point_slug', 'collapsed',
-           'study_status', 'last_metric', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'in_shard',
-           'code_version', 'same_runs', 'run_study', 'collect', 'mean_ci', 'recovered', 'final_table', 'diff_ci',
-           'claim_c1', 'best_penalty', 'claim_c2', 'claim_c3', 'claim_c4', 'claims_table', 'plot_final', 'plot_norms',
-           'plot_tuning', 'plot_headline', 'dropout_gap', 'dropout_check', 'study', 'main']
+__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES',
+           'PICKED', 'EXTEND', 'CONFIRM_COMMON', 'FAILED', 'DONE', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
+           'fmnist_variants', 'confirm_variants', 'grid_points', 'expected_runs', 'most_runs', 'slug', 'point_slug',
+           'collapsed', 'study_status', 'last_metric', 'extend_value', 'tuning', 'choose', 'plan', 'run_config',
+           'run_flags', 'run_command', 'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError',
+           'definition', 'definition_hash', 'registered_commit', 'register_study', 'check_registration', 'collect',
+           'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1',
+           'best_penalty', 'final_loss', 'fit_alike', 'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3',
+           'claim_c4_link', 'claim_c4_gain', 'decomposition', 'claims_table', 'plot_final', 'plot_norms', 'plot_tuning',
+           'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study',
+           'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -81,6 +86,86 @@ STUDIES = {
         variants={k: v for k, v in fmnist_variants().items() if 'C2' in v['claims']}),
 }
 
+# %% ../nbs/13_study.ipynb #c0f1a2b4
+RULES = dict(
+    conf=0.95,
+    fit=dict(rel=0.2, floor=0.01, pairs=dict(C2=['BatchNorm', 'Fixup'], C3=['BatchNorm', 'noise-free BatchNorm']),
+             text="A variant's final training loss is the mean over its final seeds of the last epoch's cross-entropy on the augmented "
+                  "training batches (the penalty left out). Two variants fit alike when their final training losses differ by at most "
+                  "20 % of the larger, or by at most 0.01. C2 and C3 compare networks that differ in normalization or initialization, "
+                  "so each holds only where its pair fits alike (C2: BatchNorm and Fixup; C3: BatchNorm and noise-free BatchNorm); "
+                  "otherwise its verdict is 'confounded by optimization'."),
+    C2=dict(threshold=0.5,
+            text="f = (FP - F) / (BN - F): the fraction of BatchNorm's gain over Fixup that Fixup + the penalty (the better of the two "
+                 "penalties on the held-out images) recovers, in mean final test top-1, with Fieller's 95 % interval. 'no gain to "
+                 "recover' when the Welch 95 % interval of BN - F includes 0; 'reproduced' when f's interval lies above 1/2 (a large "
+                 "part read as more than half); 'contradicted' when it lies below 1/2; 'inconclusive' otherwise."),
+    growth=dict(text="For each final run, g = ln(|h|_end / |h|_mid): the mean L2 norm of the penultimate embedding on the test images "
+                     "at the last epoch over its value at the middle epoch (E // 2). Without BatchNorm the representation grows during "
+                     "training: g(F) - g(BN) > 0; the penalty keeps it from growing: g(F) - g(FP) > 0. Each difference has a Welch 95 % "
+                     "interval; 'reproduced' when both lie above 0, 'contradicted' when either lies below 0, 'inconclusive' otherwise."),
+    C3=dict(text="Reconstructed, not in the abstract: the noise of mini-batch statistics is a smaller effect than preventing growth "
+                 "during training. D = (FP - F) - (BN - noise-free BN) in final test top-1, with a Welch-Satterthwaite 95 % interval "
+                 "over the four variants; 'reproduced' when it lies above 0, 'contradicted' when it lies below 0, 'inconclusive' otherwise."),
+    C4_link=dict(bounds=[0.8, 1.25],
+                 text="At the trained weights of each Fixup + Dropout p run, the Dropout penalty over the Monte-Carlo increase of the "
+                      "test loss under Dropout p, with a 95 % interval from the Monte-Carlo standard error; 'reproduced' when every "
+                      "run's interval lies within [0.8, 1.25], 'contradicted' when any run's lies wholly outside it, 'inconclusive' otherwise."),
+    C4_gain=dict(threshold=0.5,
+                 text="Tested only at the rates p where Dropout improves on Fixup (the Welch 95 % interval of Fixup + Dropout p - Fixup "
+                      "above 0); elsewhere 'untested: no Dropout gain to match'. At such a rate, the fraction of Dropout's gain that the "
+                      "penalty reaches, (FDP - F) / (FD - F) with Fieller's interval: 'reproduced' above 1/2, 'contradicted' below 1/2, "
+                      "'inconclusive' otherwise."),
+    decomposition=dict(text="BatchNorm's gain over the unnormalized He-initialized network, BN - N, split into init = F - N, growth "
+                            "during training = FP - F, noise = BN - noise-free BN, and the remainder = noise-free BN - FP (they sum to "
+                            "BN - N), each in mean final test top-1 with a Welch 95 % interval. A description, not a verdict."),
+)
+
+# %% ../nbs/13_study.ipynb #c0f1a2b5
+CONFIRM_EPOCHS = dict(batch=30, none=60)   # the budgets that make BatchNorm and Fixup fit alike (the pilots above)
+PENALTIES = ('Fixup + functional L2', 'Fixup + embedding penalty')   # C2's two penalties
+PICKED = 'Fixup + penalty'   # the variant that takes the better of the two on the held-out images (`pick`)
+EXTEND = dict(max=2, text="A one-dimensional grid whose best held-out point (the mean over the tuning seeds of the last epoch's "
+                          "top-1; a diverged run scores -inf) is at an edge gains one point a grid step beyond that edge (the grid's "
+                          "own ratio), and is scored again; at most 2 such points per variant; the same rule for every variant.")
+
+def confirm_variants(lrs:dict=LRS) -> dict:
+    "The registered study's variants: C2's (BatchNorm, Fixup, its two penalties, the better of them) in batch 0, the decomposition's in batch 1."
+    pen = dict(claims=['C2'], base='Fixup', grid=dict(coef=COEFS), final=False)
+    main = ['C2', 'growth', 'C3', 'decomposition']
+    eb, en = (dict(epochs=CONFIRM_EPOCHS[k]) for k in ('batch', 'none'))
+    return {'BatchNorm': dict(claims=main, opts=dict(norm='batch', **eb), grid=dict(lr=lrs['batch'])),
+            'Fixup': dict(claims=main, opts=dict(FIXUP, **en), grid=dict(lr=lrs['fixup'])),
+            'Fixup + embedding penalty': dict(pen, opts=dict(FIXUP, penalty='embedding', **en)),
+            'Fixup + functional L2': dict(pen, opts=dict(FIXUP, penalty='functional', **en)),
+            PICKED: dict(claims=main, pick=list(PENALTIES[::-1])),
+            'no normalization': dict(claims=['decomposition'], opts=dict(norm='none', **en), grid=dict(lr=lrs['none']), batch=1),
+            'noise-free BatchNorm': dict(claims=['C3', 'decomposition'], opts=dict(norm='reference', **eb), grid=dict(lr=lrs['batch']), batch=1)}
+
+CONFIRM_COMMON = dict(FMNIST_COMMON, epochs=CONFIRM_EPOCHS['none'], precision='bf16')
+STUDIES['confirm'] = dict(
+    about=f"Registered confirmatory study of C2, growth during training, C3 and the decomposition: CIFAR-style ResNet-20, 10,000 "
+          f"Fashion-MNIST training images (a random subset per seed), {CONFIRM_EPOCHS['batch']} epochs with BatchNorm and "
+          f"{CONFIRM_EPOCHS['none']} without (budgets at which the two fit the training set alike), bf16 autocast, otherwise fmnist's recipe; "
+          f"tuned on 3,000 held-out training images with 2 seeds (100, 101) and edge-extended grids, compared on the 10,000 test "
+          f"images over 10 seeds (201-210).",
+    common=CONFIRM_COMMON, holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)), extend=EXTEND, rules=RULES,
+    registered=True, variants=confirm_variants())
+STUDIES['confirm-56'] = dict(
+    about=f"`confirm` at ResNet-56 (27 residual blocks, where the unnormalized network's embedding at initialization is ~5e4): "
+          f"the same protocol, queued behind `confirm`.",
+    common=dict(CONFIRM_COMMON, arch='resnet56'), holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)),
+    extend=EXTEND, rules=RULES, registered=True, variants=confirm_variants())
+STUDIES['fmnist-bf16'] = dict(
+    about="bf16 autocast against fp32: fmnist's BatchNorm and Fixup at their chosen --lr 0.2, its seeds 1-3, in bf16; "
+          "compared seed by seed with fmnist's fp32 final runs (the same data subset, weights and order for a seed).",
+    common=dict(FMNIST_COMMON, precision='bf16'), holdout=3000, tune_seeds=[0], seeds=[1, 2, 3], registered=True,
+    rules=dict(bf16="bf16 is accepted when, for BatchNorm and for Fixup, the mean over seeds of the paired difference bf16 - fp32 "
+                    "in final test top-1 is smaller in size than the seed-to-seed standard deviation of the fp32 runs, and no bf16 "
+                    "run diverges or collapses. (fmnist's fp32 runs were made on an AMD EPYC; bf16 runs on another CPU "
+                    "carry that CPU's rounding too, which only makes the check stricter.)"),
+    variants={'BatchNorm': dict(claims=['bf16'], opts=dict(norm='batch', lr=0.2)), 'Fixup': dict(claims=['bf16'], opts=dict(FIXUP, lr=0.2))})
+
 # %% ../nbs/13_study.ipynb #03009ba5
 def grid_points(grid:dict|None) -> list[dict]:
     "Every combination of the grid's values, in a fixed order (one empty point for no grid)."
@@ -88,13 +173,21 @@ def grid_points(grid:dict|None) -> list[dict]:
     keys = sorted(grid)
     return [dict(zip(keys, vals)) for vals in itertools.product(*(grid[k] for k in keys))]
 
+def _finals(study, v) -> int: return len(study['seeds']) if v.get('final', True) else 0
+
 def expected_runs(study:dict) -> int:
-    "How many runs the whole study holds, tuning and final."
+    "How many runs the whole study holds, tuning and final, before any grid is extended."
     n = 0
     for v in study['variants'].values():
         k = len(grid_points(v.get('grid')))
-        n += (k * len(study['tune_seeds']) if k > 1 else 0) + len(study['seeds'])
+        n += (k * len(study['tune_seeds']) if k > 1 else 0) + _finals(study, v)
     return n
+
+def most_runs(study:dict) -> int:
+    "The most runs the study can hold: `expected_runs` plus every extension its rule allows (`study['extend']`)."
+    ext = study.get('extend', {}).get('max', 0)
+    return expected_runs(study) + sum(ext * len(study['tune_seeds']) for v in study['variants'].values()
+                                      if len(v.get('grid') or {}) == 1 and len(grid_points(v['grid'])) > 1)
 
 # %% ../nbs/13_study.ipynb #9b1f5421
 def slug(name:str) -> str:
@@ -129,6 +222,19 @@ def last_metric(folder:Path|str, key:str='top1') -> float:
     return float(pd.read_csv(Path(folder) / 'metrics.csv')[key].iloc[-1])
 
 # %% ../nbs/13_study.ipynb #cbd7f946
+def extend_value(values:list,     # a 1-D grid's values so far, ascending
+                 scores:list,     # their held-out scores
+                 ratio:float,     # the grid's step (its second value over its first)
+                 made:int,        # extensions made so far
+                 most:int,        # extensions allowed
+                ) -> float|None:
+    "The grid's next value when its best score sits at an edge: one `ratio` step beyond that edge; None when the best is inside or `most` extensions are made."
+    if made >= most or len(values) < 2: return None
+    b = int(np.argmax(scores))   # the first of equal bests
+    if b == len(values) - 1: return round(values[-1] * ratio, 12)
+    if b == 0: return round(values[0] / ratio, 12)
+    return None
+
 def _inherited(study, name, chosen):
     "The values variant `name` takes from its base (its learning rate), {} without a base, None while the base is undecided."
     base = study['variants'][name].get('base')
@@ -136,24 +242,44 @@ def _inherited(study, name, chosen):
     b = chosen.get(base)
     return None if b is None else {k: b[k] for k in ('lr',) if k in b}
 
+def _tune_folder(root, name, params, seed): return Path(root) / 'tune' / slug(name) / point_slug(params) / f'seed{seed}'
+
+def tuning(study:dict, root:Path|str, name:str, inh:dict) -> tuple[list[dict], list[float]|None]:
+    "Variant `name`'s tuning points so far (its grid, extended by the study's rule) and their held-out scores (mean over the tuning seeds; None while a run is unfinished)."
+    v, ext = study['variants'][name], study.get('extend')
+    pts = grid_points(v.get('grid'))
+    while True:
+        fs = [[_tune_folder(root, name, {**inh, **p}, s) for s in study['tune_seeds']] for p in pts]
+        if not all(status(f) in DONE for g in fs for f in g): return pts, None
+        sc = [float(np.mean([last_metric(f) for f in g])) for g in fs]
+        if not ext or len(v.get('grid') or {}) != 1: return pts, sc
+        (key, first), = v['grid'].items()
+        nxt = extend_value([p[key] for p in pts], sc, first[1] / first[0], len(pts) - len(first), ext['max'])
+        if nxt is None: return pts, sc
+        pts = sorted(pts + [{key: nxt}], key=lambda p: p[key])
+
 def choose(study:dict, root:Path|str) -> dict:
-    "Variant -> its values chosen on the held-out split (inherited ones included), or None while its tuning is unfinished."
-    root, chosen = Path(root), {}
+    "Variant -> its values chosen on the held-out split (inherited ones included; `_pick`: the candidate a `pick` variant took), or None while its tuning is unfinished."
+    root, chosen, best = Path(root), {}, {}
     def resolve(name):
         if name in chosen: return chosen[name]
         v = study['variants'][name]
-        if v.get('base'): resolve(v['base'])
+        for dep in ([v['base']] if v.get('base') else []) + list(v.get('pick', [])): resolve(dep)
         inh = _inherited(study, name, chosen)
-        pts = grid_points(v.get('grid'))
         if inh is None: res = None
-        elif len(pts) == 1: res = {**inh, **pts[0]}
-        else:
-            k = len(study['tune_seeds'])
-            folders = [root / 'tune' / slug(name) / point_slug({**inh, **p}) / f'seed{s}' for p in pts for s in study['tune_seeds']]
-            if not all(status(f) in DONE for f in folders): res = None
+        elif v.get('pick'):   # the candidate whose best tuning point did best on the held-out images (the first of equals)
+            cands = list(v['pick'])
+            if any(chosen[c] is None for c in cands): res = None
             else:
-                scores = [np.mean([last_metric(f) for f in folders[i * k:(i + 1) * k]]) for i in range(len(pts))]
-                res = {**inh, **pts[int(np.argmax(scores))]}   # all diverged: the first point, and its final runs will say so
+                w = max(cands, key=lambda c: best.get(c, -math.inf))
+                res, best[name] = {**chosen[w], '_pick': w}, best.get(w, -math.inf)
+        elif len(grid_points(v.get('grid'))) == 1: res = {**inh, **grid_points(v.get('grid'))[0]}
+        else:
+            pts, sc = tuning(study, root, name, inh)
+            if sc is None: res = None
+            else:
+                i = int(np.argmax(sc))   # all diverged: the first point, and its final runs will say so
+                res, best[name] = {**inh, **pts[i]}, sc[i]
         chosen[name] = res
         return res
     for name in study['variants']: resolve(name)
@@ -166,23 +292,29 @@ def plan(study:dict, root:Path|str) -> tuple[list[dict], list[str]]:
     for name, v in study['variants'].items():
         inh = _inherited(study, name, chosen)
         if inh is None: waiting.append(name); continue
-        pts = grid_points(v.get('grid'))
-        if len(pts) > 1:
-            for p in pts:
+        if len(grid_points(v.get('grid'))) > 1:
+            for p in tuning(study, root, name, inh)[0]:
                 for s in study['tune_seeds']:
                     rid = f"tune/{slug(name)}/{point_slug({**inh, **p})}/seed{s}"
                     runs.append(dict(id=rid, phase='tune', variant=name, params={**inh, **p}, seed=s, holdout=study['holdout'], folder=str(root / rid)))
-        if chosen[name] is None: waiting.append(name); continue
+        if chosen[name] is None:
+            if v.get('final', True): waiting.append(name)
+            continue
+        if not v.get('final', True): continue
+        c = chosen[name]; pick = c.get('_pick')
+        params = {k: x for k, x in c.items() if not k.startswith('_')}
         for s in study['seeds']:
             rid = f"final/{slug(name)}/seed{s}"
-            runs.append(dict(id=rid, phase='final', variant=name, params=chosen[name], seed=s, holdout=None, folder=str(root / rid)))
+            runs.append(dict(id=rid, phase='final', variant=name, params=params, seed=s, holdout=None, folder=str(root / rid),
+                             **({'picked': pick} if pick else {})))
     return runs, waiting
 
 # %% ../nbs/13_study.ipynb #466fad21
 def run_config(study:dict, r:dict) -> dict:
     "The training command's settings of run `r` of `study`: the study's shared values, then its variant's, then its own (None: the command's default)."
     v = study['variants'][r['variant']]
-    return {**study['common'], **v['opts'], **r['params'], 'seed': r['seed'], 'holdout': r['holdout'], 'out': r['folder']}
+    opts = study['variants'][r['picked']]['opts'] if r.get('picked') else v['opts']   # a `pick` variant: its candidate's flags
+    return {**study['common'], **opts, **r['params'], 'seed': r['seed'], 'holdout': r['holdout'], 'out': r['folder']}
 
 def run_flags(study:dict, r:dict) -> list[str]:
     "The training command's flags of run `r` of `study`."
@@ -263,13 +395,15 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
              ) -> pd.DataFrame:
     "Run every unfinished run of `study` in this shard, `jobs` at a time; return `collect`'s table (also written to `root/runs.csv`)."
     import torch
-    root = Path(root); root.mkdir(parents=True, exist_ok=True)
+    root = Path(root)
+    check_registration(study, root)   # a registered study runs only as registered (and committed)
+    root.mkdir(parents=True, exist_ok=True)
     n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     import bnreg_nb   # the runs import the same copy of the package as this process (a frozen checkout stays frozen)
     here = str(Path(bnreg_nb.__file__).resolve().parent.parent)
     env_extra = {'PYTHONPATH': os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]),
                  '_code': code_version(here)}
-    total, times, started, free, running = expected_runs(study), [], 0, list(range(jobs)), {}
+    total, times, started, free, running = expected_runs(study), [], 0, list(range(jobs)), {}   # total: before grid extensions
     with ThreadPoolExecutor(jobs) as ex:
         while True:
             runs, _ = plan(study, root)
@@ -281,6 +415,7 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
                     say(f"[study] {r['id']}: the same run as {src} (all settings equal), its records copied", flush=True)
             busy = {r['id'] for r in running.values()}
             todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and status(r['folder']) not in DONE and r['id'] not in busy]
+            todo.sort(key=lambda r: (study['variants'][r['variant']].get('batch', 0), r['phase'] != 'tune'))   # by batch, tuning first
             while todo and free and (max_runs is None or started < max_runs):
                 r, slot = todo.pop(0), free.pop(0)
                 running[ex.submit(_launch, study, r, slot, n_gpus, env_extra)] = {**r, 'slot': slot}; started += 1
@@ -301,8 +436,65 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
     if waiting: say(f"[study] still waiting for their values (unfinished tuning, maybe in another shard): {', '.join(waiting)}", flush=True)
     return collect(study, root)
 
+# %% ../nbs/13_study.ipynb #c0f1a2d2
+REGISTRATION = 'registration.json'
+
+class RegistrationError(RuntimeError):
+    "A registered study that cannot run as registered; the message names the fix."
+
+def definition(study:dict) -> dict:
+    "The study as plain JSON data: what its registration holds and hashes."
+    return json.loads(json.dumps(study, sort_keys=True, default=str))
+
+def definition_hash(study:dict) -> str:
+    "SHA-256 of the study's definition (canonical JSON: sorted keys, no spaces)."
+    return hashlib.sha256(json.dumps(definition(study), sort_keys=True, separators=(',', ':')).encode()).hexdigest()
+
+def _git(folder, *args) -> str|None:
+    try: r = subprocess.run(['git', '-C', str(folder), *args], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError): return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+def registered_commit(root:Path|str) -> str|None:
+    "The commit that added the study's registration.json (None outside git, or while it is not committed)."
+    root = Path(root)
+    return _git(root, 'log', '--diff-filter=A', '--format=%H', '-n', '1', '--', REGISTRATION) or None
+
+def register_study(name:str, study:dict, root:Path|str) -> dict:
+    "Write `root/registration.json` for `study` (once: registering the same definition again changes nothing; a different one is refused)."
+    root = Path(root); f = root / REGISTRATION
+    h = definition_hash(study)
+    if f.exists():
+        old = json.loads(f.read_text())
+        if old['hash'] != h: raise RegistrationError(f"{f} registers another definition of {name!r} (hash {old['hash'][:12]}, now {h[:12]}): "
+                                              f"a registered study is never edited; give the changed one a new name.")
+        return old
+    root.mkdir(parents=True, exist_ok=True)
+    rec = dict(study=name, hash=h, registered=time.strftime('%Y-%m-%dT%H:%M:%S'), code=code_version(root), definition=definition(study))
+    f.write_text(json.dumps(rec, indent=2) + '\n')
+    return rec
+
+def check_registration(study:dict, root:Path|str, need_commit:bool=True) -> dict|None:
+    "For a study marked `registered`: its registration, after checking that the definition is unchanged and (in git) committed; raises SystemExit otherwise."
+    if not study.get('registered'): return None
+    root = Path(root); f = root / REGISTRATION
+    if not f.exists(): raise RegistrationError(f"{root.name} is a registered study, but {f} does not exist: run `python -m bnreg_nb.study {root.name} "
+                                        f"--out {root.parent} --register`, commit {f}, then run it.")
+    reg = json.loads(f.read_text())
+    if reg['hash'] != definition_hash(study):
+        raise RegistrationError(f"the definition of {root.name} changed after its registration ({f}: hash {reg['hash'][:12]}, now "
+                         f"{definition_hash(study)[:12]}). A registered study is never edited: restore it, or register the change as a new study.")
+    inside = _git(root, 'rev-parse', '--is-inside-work-tree') == 'true'
+    if need_commit and inside and (registered_commit(root) is None or _git(root, 'status', '--porcelain', '--', REGISTRATION)):
+        raise RegistrationError(f"commit {f} before the study's first run: the commit that adds it is the study's registration.")
+    return {**reg, 'commit': registered_commit(root) if inside else None}
+
 # %% ../nbs/13_study.ipynb #2007bc3f
 RESULT_COLS = ('train_loss', 'valid_loss', 'top1', 'top5', 'embedding_norm', 'logit_norm', 'valid_embedding_norm', 'valid_logit_norm')
+
+def _train_seconds(m:pd.DataFrame, summ:dict) -> float|None:
+    "A run's training time: the sum of its epochs' times (summary.json's `train_seconds` counts only the last start of a resumed run)."
+    return float(m.epoch_time_s.sum()) if 'epoch_time_s' in m and len(m) else summ.get('train_seconds')
 
 def collect(study:dict, root:Path|str) -> pd.DataFrame:
     "One row per run found under `root` (its last epoch; `root/runs.csv`) and every epoch of every run (`root/epochs.csv`)."
@@ -316,7 +508,7 @@ def collect(study:dict, root:Path|str) -> pd.DataFrame:
         last = m.iloc[-1].to_dict() if len(m) else {}
         rec = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
         same = rec.get('same_as')   # a copy of another run: its time was spent once, by that run
-        rows.append(dict(key, status=st, same_as=same, epochs_done=len(m), train_seconds=None if same else summ.get('train_seconds'),
+        rows.append(dict(key, picked=r.get('picked'), status=st, same_as=same, epochs_done=len(m), train_seconds=None if same else _train_seconds(m, summ),
                          valid_set=summ.get('data', {}).get('valid_set'), **{k: last.get(k) for k in RESULT_COLS}))
         if len(m): epochs.append(m.assign(**key))
     df = pd.DataFrame(rows)
@@ -335,33 +527,57 @@ def mean_ci(x, conf:float=0.95) -> tuple[float, float, float]:
     h = stats.t.ppf((1 + conf) / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
     return m, m - h, m + h
 
-def recovered(runs:pd.DataFrame,    # `collect`'s table
-              treated:str,          # the variant under test, e.g. 'Fixup + functional L2'
-              base:str='Fixup',     # the network without the mechanism
-              ref:str='BatchNorm',  # the network whose gain is to be recovered
-              n_boot:int=10_000, seed:int=0) -> tuple[float, float, float]:
-    "The fraction (T - B) / (R - B) of `ref`'s gain over `base` that `treated` recovers, final test top-1, with a 95 % bootstrap interval."
-    f = runs[(runs.phase == 'final') & (runs.status == 'finished')]
-    t, b, r = (f[f.variant == v].top1.to_numpy(float) for v in (treated, base, ref))
-    if min(len(t), len(b), len(r)) == 0: return np.nan, np.nan, np.nan
-    frac = lambda t, b, r: (t.mean() - b.mean()) / (r.mean() - b.mean())
-    g = np.random.default_rng(seed)
-    with np.errstate(divide='ignore', invalid='ignore'):   # R = B (no gain to recover) has no fraction: inf/nan, and such resamples are dropped
-        boots = np.array([frac(g.choice(t, len(t)), g.choice(b, len(b)), g.choice(r, len(r))) for _ in range(n_boot)])
-        point = float(frac(t, b, r))
-    ok = boots[np.isfinite(boots)]
-    return point, *(np.percentile(ok, [2.5, 97.5]) if len(ok) else (np.nan, np.nan))
+def welch_df(*vn) -> float:
+    "Welch-Satterthwaite degrees of freedom of a sum of independent mean estimates, each given as (variance of the mean, n)."
+    num = sum(v for v, n in vn) ** 2
+    den = sum(v ** 2 / (n - 1) for v, n in vn if n > 1 and v > 0)
+    return num / den if den > 0 else np.inf
+
+def _mv(x): x = np.asarray(x, float); return x.mean(), x.var(ddof=1) / len(x), len(x)
+
+def fieller_ratio(t, b, r, conf:float=0.95) -> tuple[float, float, float]:
+    "`(f, low, high)`: f = (mean t - mean b) / (mean r - mean b) with Fieller's interval (b shared by both differences); (f, -inf, inf) when the denominator is not clearly nonzero."
+    from scipy import stats
+    (mt, vt, nt), (mb, vb, nb), (mr, vr, nr) = _mv(t), _mv(b), _mv(r)
+    a, d = mt - mb, mr - mb
+    f = a / d if d else np.nan
+    # a - theta*d = T - theta*R - (1 - theta)*B: its variance is vt + theta^2 vr + (1 - theta)^2 vb; df at the point estimate
+    th = f if np.isfinite(f) else 0.0
+    q = stats.t.ppf((1 + conf) / 2, welch_df((vt, nt), (th ** 2 * vr, nr), ((1 - th) ** 2 * vb, nb))) ** 2
+    va, vd, c = vt + vb, vr + vb, vb
+    A, B, C = d * d - q * vd, a * d - q * c, a * a - q * va   # A th^2 - 2 B th + C <= 0
+    disc = B * B - A * C
+    if A <= 0 or disc < 0: return f, -np.inf, np.inf
+    s = math.sqrt(disc)
+    return f, (B - s) / A, (B + s) / A
+
+def diff_ci_sum(plus:list, minus:list, conf:float=0.95) -> tuple[float, float, float]:
+    "`(d, low, high)`: d = sum of the means of `plus` minus the sum of the means of `minus` (independent groups), with a Welch-Satterthwaite t-interval."
+    from scipy import stats
+    gs = [_mv(x) for x in list(plus) + list(minus)]
+    if any(n < 2 for _, _, n in gs): return np.nan, np.nan, np.nan
+    d = sum(m for m, _, _ in gs[:len(plus)]) - sum(m for m, _, _ in gs[len(plus):])
+    se = math.sqrt(sum(v for _, v, _ in gs))
+    h = stats.t.ppf((1 + conf) / 2, welch_df(*[(v, n) for _, v, n in gs])) * se
+    return d, d - h, d + h
+
+def detectable(sd:float, n:int, alpha:float=0.05, power:float=0.8) -> float:
+    "The smallest difference of two means, `n` seeds each with seed SD `sd`, that a two-sided t-test at level `alpha` detects with probability `power`."
+    from scipy import stats, optimize
+    df, crit, se = 2 * n - 2, stats.t.ppf(1 - alpha / 2, 2 * n - 2), sd * math.sqrt(2 / n)
+    pw = lambda delta: stats.nct.sf(crit, df, delta / se) + stats.nct.sf(crit, df, -delta / se)   # (the lower tail as an upper one: scipy's cdf gives nan far out)
+    return optimize.brentq(lambda delta: pw(delta) - power, 1e-9 * se, 10 * se)
 
 # %% ../nbs/13_study.ipynb #645b4db7
 def final_table(runs:pd.DataFrame) -> pd.DataFrame:
-    "Per variant, over its final runs (test set): seeds, diverged, collapsed, test top-1 (%) with its 95 % interval, final training loss, norms."
+    "Per variant, over its final runs (test set): seeds, diverged, collapsed, test top-1 (%) with its 95 % interval, final training and test loss and their gap, norms."
     rows = []
     for v, g in runs[runs.phase == 'final'].groupby('variant', sort=False):
         ok = g[g.status == 'finished']
         m, lo, hi = mean_ci(ok.top1 * 100)
         mean = lambda k: ok[k].mean() if k in ok else np.nan
         rows.append(dict(variant=v, seeds=len(g), **{k: int((g.status == k).sum()) for k in FAILED}, top1=m, top1_low=lo, top1_high=hi,
-                         train_loss=mean('train_loss'), test_loss=mean('valid_loss'),
+                         train_loss=mean('train_loss'), test_loss=mean('valid_loss'), gap=mean('valid_loss') - mean('train_loss'),
                          embedding_norm=mean('valid_embedding_norm'), logit_norm=mean('valid_logit_norm')))
     return pd.DataFrame(rows)
 
@@ -387,9 +603,13 @@ def _pct(m, lo, hi, unit=' pts'): return f"{m:+.2f}{unit} [{lo:+.2f}, {hi:+.2f}]
 
 # %% ../nbs/13_study.ipynb #b4f1f600
 PAPER = {'C1': "Without normalization the final layer's representation grows explosively at initialization; BatchNorm and Fixup prevent it.",
+         'growth': "BatchNorm also keeps the final layer's representation from growing during training; an additive penalty does it without BatchNorm.",
          'C2': "Preventing explosive growth (Fixup + an additive penalty) recovers a large part of BatchNorm's gain: +2.9 % top-1 for ResNet-50 without BatchNorm on ImageNet.",
-         'C3': "The noise of mini-batch statistics is the smaller effect.",
-         'C4': "The simple penalty matches Dropout (+0.9 % on EfficientNet-B8 / ImageNet)."}
+         'C3': "The noise of mini-batch statistics is a smaller effect than preventing growth (our reading: the abstract names three effects, not their sizes).",
+         'C4-link': "The penalty is linked to Dropout: to second order, Dropout on the final layer's input adds a data-dependent penalty of that kind.",
+         'C4-gain': "The simple penalty matches Dropout's gain (+0.9 % on EfficientNet-B8 / ImageNet)."}
+SOURCE = {'C1': 'paper (abstract)', 'growth': 'paper (abstract)', 'C2': 'paper (abstract)', 'C3': 'reconstructed',
+          'C4-link': 'paper (abstract); its form reconstructed', 'C4-gain': 'paper (abstract)'}
 
 def claim_c1(fit:pd.DataFrame) -> dict:
     "C1 from `growth_rate`'s table (the CIFAR ResNets, whose depths span 3 to 54 blocks)."
@@ -414,61 +634,150 @@ def _failures(runs:pd.DataFrame, variants) -> str:
 
 def _noting(verdict:str, failures:str) -> str: return f"{verdict} ({failures})" if failures else verdict
 
+def _pending(runs, variants, seeds, verdict) -> str:
+    "'pending (so far: V)' while a variant of `variants` has fewer final runs than `seeds` (a study still running)."
+    n = lambda v: int(((runs.phase == 'final') & (runs.variant == v)).sum())
+    return f"pending (so far: {verdict})" if seeds and any(n(v) < seeds for v in variants) else verdict
+
 PENALTIES = ('Fixup + functional L2', 'Fixup + embedding penalty')   # C2's two penalties
+PICKED = 'Fixup + penalty'   # a study's variant that takes the better of the two penalties on held-out images (`pick`)
 
 def best_penalty(runs:pd.DataFrame, penalties=PENALTIES) -> str|None:
-    "The penalty of `penalties` with final runs whose best tuning run did best on the held-out images (never the test set's choice)."
+    "The variant holding Fixup + the better penalty: `PICKED` where the study has one, else the penalty of `penalties` with final runs whose best tuning run did best on the held-out images (never the test set's choice)."
+    if (runs.variant == PICKED).any(): return PICKED
     have = [p for p in penalties if len(_top1(runs, p))]
     tune = runs[(runs.phase == 'tune') & runs.variant.isin(have)]
     return tune.groupby('variant').top1.max().idxmax() if len(tune) else (have[0] if have else None)
 
-def claim_c2(runs:pd.DataFrame, penalties=PENALTIES) -> dict:
-    "C2: BatchNorm's gain over Fixup, and the fraction of it the better penalty (by held-out accuracy) recovers."
+def final_loss(runs:pd.DataFrame, v:str) -> float:
+    "Mean final training loss (penalty excluded) of `v`'s final runs that trained."
+    f = runs[(runs.phase == 'final') & (runs.status == 'finished') & (runs.variant == v)]
+    return float(f.train_loss.mean()) if len(f) else np.nan
+
+def fit_alike(a:float, b:float, rules:dict=RULES) -> bool:
+    "Do two final training losses fit alike: apart by at most `rel` of the larger, or by at most `floor`?"
+    return abs(a - b) <= max(rules['fit']['rel'] * max(a, b), rules['fit']['floor'])
+
+def _fit(runs, claim, rules) -> tuple[bool, str]:
+    a, b = rules['fit']['pairs'][claim]
+    la, lb = final_loss(runs, a), final_loss(runs, b)
+    return fit_alike(la, lb, rules), f"final training loss {a} {la:.3f}, {b} {lb:.3f}"
+
+def _confounded(v:str, ok:bool) -> str: return v if ok or v.startswith('no gain') else f"confounded by optimization (by the rule alone: {v})"
+
+def _side(lo, hi, th=0.0) -> str: return 'reproduced' if lo > th else 'contradicted' if hi < th else 'inconclusive'
+
+# %% ../nbs/13_study.ipynb #c0f1a2e2
+def _frac(f, lo, hi): return f"{f:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else f"{f:.2f} [unbounded]"
+
+def claim_c2(runs:pd.DataFrame, seeds:int|None=None, rules:dict=RULES) -> dict:
+    "C2: the fraction of BatchNorm's gain over Fixup that Fixup + the better penalty recovers (Fieller), BatchNorm and Fixup's fit beside it."
     bn, fx = _top1(runs, 'BatchNorm'), _top1(runs, 'Fixup')
-    best = best_penalty(runs, penalties)
-    if len(bn) < 2 or len(fx) < 2 or best is None: return dict(measured='n/a', verdict='pending')
-    gain = diff_ci(bn, fx)
-    fr = recovered(runs, best)
-    fp = diff_ci(_top1(runs, best), fx)
-    m = (f"BN - Fixup {_pct(*gain)}; {best} - Fixup {_pct(*fp)}; fraction recovered {fr[0]:.2f} [{fr[1]:.2f}, {fr[2]:.2f}]")
-    if np.isfinite(gain[1]) and gain[1] <= 0: v = 'not at this scale'
-    elif fr[1] > 0.5: v = 'reproduced'
-    elif fr[2] < 0.25: v = 'contradicted'
-    else: v = 'inconclusive'
-    started = [q for q in penalties if (runs.variant == q).any()]   # a penalty with runs in the table, finished or not
-    if any(len(_top1(runs, q)) < len(bn) for q in started): v = f'pending (so far: {v})'   # its choice or seeds still to come
+    best = best_penalty(runs)
+    if len(bn) < 2 or len(fx) < 2 or best is None or len(_top1(runs, best)) < 2: return dict(measured='n/a', verdict='pending')
+    fp = _top1(runs, best)
+    gain, f = diff_ci(bn, fx), fieller_ratio(fp, fx, bn, rules['conf'])
+    ok, fit = _fit(runs, 'C2', rules)
+    m = f"BN - Fixup {_pct(*gain)}; {best} - Fixup {_pct(*diff_ci(fp, fx))}; fraction recovered {_frac(*f)} (Fieller); {fit}"
+    v = 'no gain to recover' if not gain[1] > 0 else _side(f[1], f[2], rules['C2']['threshold'])
+    v = _pending(runs, ['BatchNorm', 'Fixup', best], seeds, _confounded(v, ok))
+    started = [q for q in PENALTIES if (runs.variant == q).any()] if best != PICKED else []   # a penalty whose seeds are still to come
+    if any(len(_top1(runs, q)) < len(bn) for q in started) and not v.startswith('pending'): v = f'pending (so far: {v})'
     return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', 'Fixup', best])))
 
-def claim_c3(runs:pd.DataFrame, noise_free:str='noise-free BatchNorm') -> dict:
-    "C3: the noise effect (BN - noise-free BN) against BN - Fixup; BN - (Fixup + the better penalty) and the Ghost BatchNorms shown beside."
-    bn, nf, fx = _top1(runs, 'BatchNorm'), _top1(runs, noise_free), _top1(runs, 'Fixup')
-    if min(len(bn), len(nf), len(fx)) < 2: return dict(measured='n/a', verdict='pending')
-    noise, gap = diff_ci(bn, nf), diff_ci(bn, fx)
-    best = best_penalty(runs)   # what is left of BatchNorm's gain once the penalty has done its part (not part of the rule)
-    left = f"; BN - ({best}) {_pct(*diff_ci(bn, _top1(runs, best)))}" if best and len(_top1(runs, best)) > 1 else ''
+def growth_in_training(epochs:pd.DataFrame, col:str='valid_embedding_norm') -> pd.DataFrame:
+    "Per final run: g = ln(norm at the last epoch / norm at the middle epoch E // 2), of `col` (the embedding on the test images)."
+    d = epochs[epochs.phase == 'final']
+    rows = []
+    for (v, s), g in d.groupby(['variant', 'seed'], sort=False):
+        g = g.set_index('epoch')[col]; e = int(g.index.max())
+        if e >= 2 and e // 2 in g.index: rows.append(dict(variant=v, seed=s, epochs=e, mid=float(g[e // 2]), end=float(g[e]), g=math.log(g[e] / g[e // 2])))
+    return pd.DataFrame(rows, columns=['variant', 'seed', 'epochs', 'mid', 'end', 'g'])
+
+def claim_growth(runs:pd.DataFrame, epochs:pd.DataFrame|None, seeds:int|None=None, rules:dict=RULES) -> dict:
+    "Growth during training: g(Fixup) - g(BatchNorm) and g(Fixup) - g(Fixup + the better penalty), Welch intervals (runs that trained)."
+    best = best_penalty(runs)
+    if epochs is None or best is None: return dict(measured='n/a', verdict='pending')
+    ok_ids = set(runs[(runs.phase == 'final') & (runs.status == 'finished')].id)
+    gr = growth_in_training(epochs[epochs.id.isin(ok_ids)])
+    g = lambda v: gr[gr.variant == v].g.to_numpy()
+    if min(len(g('BatchNorm')), len(g('Fixup')), len(g(best))) < 2: return dict(measured='n/a', verdict='pending')
+    a, b = diff_ci(g('Fixup'), g('BatchNorm')), diff_ci(g('Fixup'), g(best))
+    x = lambda v: f"{math.exp(g(v).mean()):.2f}"
+    m = (f"embedding norm (test images), last epoch over middle epoch: BatchNorm x{x('BatchNorm')}, Fixup x{x('Fixup')}, {best} x{x(best)}; "
+         f"g(Fixup) - g(BN) {_pct(*a, unit='')}; g(Fixup) - g({best}) {_pct(*b, unit='')}")
+    va, vb = _side(a[1], a[2]), _side(b[1], b[2])
+    v = 'reproduced' if va == vb == 'reproduced' else 'contradicted' if 'contradicted' in (va, vb) else 'inconclusive'
+    return dict(measured=m, verdict=_pending(runs, ['BatchNorm', 'Fixup', best], seeds, v))
+
+def claim_c3(runs:pd.DataFrame, seeds:int|None=None, rules:dict=RULES, noise_free:str='noise-free BatchNorm') -> dict:
+    "C3 (reconstructed): the growth effect (Fixup + penalty - Fixup) against the noise effect (BN - noise-free BN); Ghost BatchNorms beside."
+    bn, nf, fx, best = _top1(runs, 'BatchNorm'), _top1(runs, noise_free), _top1(runs, 'Fixup'), best_penalty(runs)
+    fp = _top1(runs, best) if best else []
+    if min(len(bn), len(nf), len(fx), len(fp)) < 2: return dict(measured='n/a', verdict='pending')
+    d = diff_ci_sum([fp, nf], [fx, bn], rules['conf'])
+    ok, fit = _fit(runs, 'C3', rules)
     ghosts = '; '.join(f"{v} - BN {_pct(*diff_ci(_top1(runs, v), bn))}" for v in sorted(set(runs.variant)) if v.startswith('Ghost') and len(_top1(runs, v)) > 1)
-    m = f"BN - noise-free BN {_pct(*noise)}; BN - Fixup {_pct(*gap)}{left}" + (f"; {ghosts}" if ghosts else '')
-    v = 'reproduced' if noise[2] < gap[0] else 'contradicted' if noise[1] > gap[0] else 'inconclusive'
-    return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', noise_free, 'Fixup'])))
+    m = (f"noise: BN - noise-free BN {_pct(*diff_ci(bn, nf))}; growth: {best} - Fixup {_pct(*diff_ci(fp, fx))}; "
+         f"growth - noise {_pct(*d)}" + (f"; {ghosts}" if ghosts else '') + f"; {fit}")
+    v = _pending(runs, ['BatchNorm', noise_free, 'Fixup', best], seeds, _confounded(_side(d[1], d[2]), ok))
+    return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', noise_free, 'Fixup', best])))
 
-def claim_c4(runs:pd.DataFrame, rates=(0.1, 0.3, 0.5)) -> dict:
-    "C4: Fixup + Dropout penalty against Fixup + Dropout, rate by rate."
-    parts, verdicts = [], []
+def claim_c4_link(dropout:pd.DataFrame|None, rules:dict=RULES) -> dict:
+    "C4's link: the Dropout penalty over Dropout's Monte-Carlo loss increase at trained weights, each run's 95 % interval against the bounds."
+    if dropout is None or not len(dropout): return dict(measured='n/a', verdict='pending')
+    from scipy import stats
+    z = stats.norm.ppf((1 + rules['conf']) / 2)
+    lo_b, hi_b = rules['C4_link']['bounds']
+    r, lo, hi = dropout.penalty / dropout.mc_increase, dropout.penalty / (dropout.mc_increase + z * dropout.mc_se), dropout.penalty / (dropout.mc_increase - z * dropout.mc_se)
+    per_p = '; '.join(f"p = {p:g}: {r[dropout.p == p].mean():.2f}" for p in sorted(dropout.p.unique()))
+    v = ('reproduced' if ((lo >= lo_b) & (hi <= hi_b)).all() else 'contradicted' if ((hi < lo_b) | (lo > hi_b)).any() else 'inconclusive')
+    return dict(measured=f"penalty / Monte-Carlo increase of the test loss, mean over runs: {per_p} ({len(dropout)} runs; "
+                         f"their intervals span [{lo.min():.2f}, {hi.max():.2f}])", verdict=v)
+
+def claim_c4_gain(runs:pd.DataFrame, rates=RATES, rules:dict=RULES) -> dict:
+    "C4's gain: at each rate where Dropout improves on Fixup, the fraction of its gain the Dropout penalty reaches (Fieller); untested elsewhere."
+    fx, parts, verdicts = _top1(runs, 'Fixup'), [], []
     for p in rates:
-        a, b = _top1(runs, f'Fixup + Dropout penalty {p}'), _top1(runs, f'Fixup + Dropout {p}')
-        if len(a) < 2 or len(b) < 2: return dict(measured='n/a', verdict='pending')
-        d = diff_ci(a, b); parts.append(f"p={p}: {_pct(*d)}")
-        verdicts.append('reproduced' if d[2] >= 0 else 'contradicted')
-    v = 'reproduced' if all(x == 'reproduced' for x in verdicts) else 'contradicted' if all(x == 'contradicted' for x in verdicts) else 'inconclusive'
-    fail = _failures(runs, [f'Fixup + Dropout{s} {p}' for p in rates for s in ('', ' penalty')])
-    return dict(measured='penalty - Dropout: ' + '; '.join(parts), verdict=_noting(v, fail))
+        d, dp = _top1(runs, f'Fixup + Dropout {p}'), _top1(runs, f'Fixup + Dropout penalty {p}')
+        if min(len(fx), len(d), len(dp)) < 2: continue
+        gain = diff_ci(d, fx)
+        if not gain[1] > 0: parts.append(f"p = {p}: Dropout - Fixup {_pct(*gain)}"); continue
+        f = fieller_ratio(dp, fx, d, rules['conf'])
+        parts.append(f"p = {p}: Dropout - Fixup {_pct(*gain)}, the penalty reaches {_frac(*f)} of it")
+        verdicts.append(_side(f[1], f[2], rules['C4_gain']['threshold']))
+    if not parts:
+        if not runs.variant.str.startswith('Fixup + Dropout').any(): return dict(measured='no Dropout runs in this study', verdict='not in this study')
+        return dict(measured='n/a', verdict='pending')
+    v = ('untested here: no Dropout gain to match' if not verdicts else verdicts[0] if len(set(verdicts)) == 1 else 'inconclusive')
+    return dict(measured='; '.join(parts), verdict=v)
 
-def claims_table(runs:pd.DataFrame|None, fit:pd.DataFrame|None) -> pd.DataFrame:
-    "The claims table: claim, what the paper says, what was measured (with 95 % intervals), verdict."
-    empty = dict(measured='n/a', verdict='pending')
-    rows = {'C1': claim_c1(fit) if fit is not None else empty}
-    for k, f in (('C2', claim_c2), ('C3', claim_c3), ('C4', claim_c4)): rows[k] = f(runs) if runs is not None and len(runs) else empty
-    return pd.DataFrame([dict(claim=k, paper=PAPER[k], **v) for k, v in rows.items()])
+def decomposition(runs:pd.DataFrame, none:str='no normalization', noise_free:str='noise-free BatchNorm') -> pd.DataFrame:
+    "BatchNorm's gain over no normalization (He init), split into init, growth during training, noise and the remainder: points and Welch 95 % intervals (pts of top-1)."
+    best = best_penalty(runs)
+    n, fx, bn, nf = (_top1(runs, v) for v in (none, 'Fixup', 'BatchNorm', noise_free))
+    fp = _top1(runs, best) if best else np.array([])
+    parts = [('initialization', 'Fixup - no normalization', fx, n), ('growth during training', f'{best} - Fixup', fp, fx),
+             ('mini-batch noise', 'BatchNorm - noise-free BatchNorm', bn, nf), ('remainder', f'noise-free BatchNorm - {best}', nf, fp),
+             ('total', 'BatchNorm - no normalization', bn, n)]
+    return pd.DataFrame([dict(part=k, difference=w, **dict(zip(('gain', 'low', 'high'), diff_ci(a, b) if min(len(a), len(b)) else (np.nan,) * 3)))
+                         for k, w, a, b in parts])
+
+def claims_table(runs:pd.DataFrame|None,            # the study's runs.csv
+                 fit:pd.DataFrame|None,             # growth at init: results/growth/fit.csv
+                 epochs:pd.DataFrame|None=None,     # the study's epochs.csv (growth during training)
+                 dropout:pd.DataFrame|None=None,    # dropout_check.csv (C4's link)
+                 seeds:int|None=None,               # final seeds per variant (a variant with fewer is pending)
+                 rules:dict=RULES) -> pd.DataFrame:
+    "The claims table: claim, where it comes from, what it says, what was measured (with 95 % intervals), verdict (by `rules`)."
+    empty, have = dict(measured='n/a', verdict='pending'), runs is not None and len(runs)
+    rows = {'C1': claim_c1(fit) if fit is not None else empty,
+            'growth': claim_growth(runs, epochs, seeds, rules) if have else empty,
+            'C2': claim_c2(runs, seeds, rules) if have else empty,
+            'C3': claim_c3(runs, seeds, rules) if have else empty,
+            'C4-link': claim_c4_link(dropout, rules),
+            'C4-gain': claim_c4_gain(runs, rules=rules) if have else empty}
+    return pd.DataFrame([dict(claim=k, source=SOURCE[k], paper=PAPER[k], **v) for k, v in rows.items()])
 
 # %% ../nbs/13_study.ipynb #56034420
 def _ci_dots(ax, t:pd.DataFrame, labels):
@@ -551,6 +860,22 @@ def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/result
     fig.tight_layout()
     return fig
 
+# %% ../nbs/13_study.ipynb #c0f1a2f1
+def plot_decomposition(runs:pd.DataFrame, title:str|None=None):
+    "BatchNorm's gain over the unnormalized network split into its measured parts (`decomposition`): each part's mean and 95 % interval."
+    set_style()
+    d = decomposition(runs).dropna(subset=['gain'])
+    fig, ax = plt.subplots(figsize=(6.8, 0.5 * max(len(d), 1) + 1.2))
+    y = np.arange(len(d))
+    colors = ['tab:gray' if p in ('remainder', 'total') else 'tab:blue' for p in d.part]
+    ax.barh(y, d.gain, color=colors, alpha=0.35, height=0.6)
+    if len(d): ax.errorbar(d.gain, y, xerr=[d.gain - d.low.fillna(d.gain), d.high.fillna(d.gain) - d.gain], fmt='o', color='k', capsize=3)
+    ax.axvline(0, color='k', lw=0.8)
+    ax.set_yticks(y, [f"{p}\n({w})" for p, w in zip(d.part, d.difference)], fontsize=11); ax.set_ylim(max(len(d), 1) - 0.5, -0.5)
+    ax.set(xlabel='test top-1 gained (points): mean, 95 % interval', title=title)
+    fig.tight_layout()
+    return fig
+
 # %% ../nbs/13_study.ipynb #1e7b03b3
 @torch.no_grad()
 def dropout_gap(model:torch.nn.Module, # a trained model (put in eval mode)
@@ -586,6 +911,33 @@ def dropout_check(root:Path|str,                 # the study's folder
     if len(df): df.to_csv(Path(root) / 'dropout_check.csv', index=False)
     return df
 
+# %% ../nbs/13_study.ipynb #c0f1a2g2
+def bf16_check(fp32:pd.DataFrame,   # `fmnist`'s runs.csv (fp32)
+               bf16:pd.DataFrame,   # `fmnist-bf16`'s runs.csv
+               variants=('BatchNorm', 'Fixup')) -> pd.DataFrame:
+    "bf16 against fp32 seed by seed: per variant, the mean paired difference of final test top-1 (pts, t-interval), the fp32 seeds' SD, and the `fmnist-bf16` rule's answer."
+    rows = []
+    for v in variants:
+        a, b = (d[(d.phase == 'final') & (d.variant == v)].set_index('seed') for d in (fp32, bf16))
+        seeds = sorted(set(a.index) & set(b.index))
+        if not seeds: continue
+        m, lo, hi = mean_ci((b.top1[seeds] - a.top1[seeds]) * 100)
+        sd = float(a.top1[a.status == 'finished'].std(ddof=1) * 100)
+        failed = int(b.status.isin(FAILED).sum())
+        rows.append(dict(variant=v, seeds=len(seeds), top1_fp32=a.top1[seeds].mean() * 100, top1_bf16=b.top1[seeds].mean() * 100,
+                         diff=m, diff_low=lo, diff_high=hi, fp32_seed_sd=sd, train_loss_fp32=a.train_loss[seeds].mean(),
+                         train_loss_bf16=b.train_loss[seeds].mean(), failed_bf16=failed, accepted=bool(abs(m) < sd and not failed)))
+    return pd.DataFrame(rows)
+
+def power_table(runs:pd.DataFrame, variants, seeds:int, alpha:float=0.05, power:float=0.8) -> pd.DataFrame:
+    "Per variant, its measured seed SD of final test top-1 (pts) and the smallest difference from another variant of equal SD that `seeds` seeds each detect."
+    rows = []
+    for v in variants:
+        x = _top1(runs, v)
+        if len(x) > 1: rows.append(dict(variant=v, seeds_measured=len(x), seed_sd=x.std(ddof=1), seeds=seeds,
+                                        detectable=detectable(x.std(ddof=1), seeds, alpha, power)))
+    return pd.DataFrame(rows)
+
 # %% ../nbs/13_study.ipynb #821ed4b0
 def study(name:str='fmnist',                  # the study: a key of STUDIES
           out:str='nbs/results/study',        # where its folder goes (out/<name>)
@@ -593,20 +945,28 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
           shard:str='1/1',                    # K/N: run only this slice of the study (an array job's task K of N)
           max_runs:int=None,                  # start at most this many runs, then stop (None: all)
           collect_only:bool=False,            # only gather the finished runs into runs.csv and epochs.csv
-         ) -> pd.DataFrame:
+          register:bool=False,                # write the study's registration.json and stop (commit it, then run the study)
+         ) -> pd.DataFrame|None:
     "Run (or resume) a study of the paper's claims: tuning on held-out images, then final runs over seeds."
     if name not in STUDIES: raise SystemExit(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
     s, root = STUDIES[name], Path(out) / name
-    print(f"[study] {name}: {s['about']}\n[study] {expected_runs(s)} runs in all, into {root}", flush=True)
+    if register:
+        rec = register_study(name, s, root)
+        print(f"[study] {name} registered in {root / REGISTRATION} (hash {rec['hash'][:12]}): commit that file, then run the study", flush=True)
+        return None
+    more = most_runs(s) - expected_runs(s)
+    print(f"[study] {name}: {s['about']}\n[study] {expected_runs(s)} runs in all" + (f" (up to {more} more if grids extend)" if more else '') +
+          f", into {root}", flush=True)
     t0 = time.time()
     df = collect(s, root) if collect_only else run_study(s, root, jobs, shard, max_runs)
     old = json.loads((root / 'run.json').read_text()) if (root / 'run.json').exists() else {}
     sessions = old.get('sessions', []) + ([] if collect_only else [dict(started=time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(t0)),
                                                                          wall_s=round(time.time() - t0), jobs=jobs, shard=shard)])
+    reg = check_registration(s, root, need_commit=False)
     rec = run_record(study=name, about=s['about'], common=s['common'], holdout=s['holdout'], tune_seeds=s['tune_seeds'],
                      seeds=s['seeds'], variants=s['variants'], runs_done=int(df.status.isin(DONE).sum()) if len(df) else 0,
                      runs_total=expected_runs(s), train_seconds_of_runs=float(df.train_seconds.fillna(0).sum()) if len(df) else 0.0,
-                     sessions=sessions)
+                     sessions=sessions, registration={k: v for k, v in reg.items() if k != 'definition'} if reg else None)
     (root / 'run.json').write_text(json.dumps(rec, indent=2, default=str))
     return df
 
@@ -614,7 +974,8 @@ def main(argv:list[str]|None=None):
     "`python -m bnreg_nb.study [NAME] [flags]` and `bnreg-study`: the study's name may come first, without `--name`."
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith('-'): argv = ['--name', argv[0]] + argv[1:]
-    cli(study, argv, prog='bnreg-study')
+    try: cli(study, argv, prog='bnreg-study')
+    except RegistrationError as e: raise SystemExit(f"error: {e}") from None
 
 # %% ../nbs/13_study.ipynb #d2b6df71
 from fastcore.imports import in_ipython
