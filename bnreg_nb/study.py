@@ -24,13 +24,13 @@ __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STU
            'PICKED', 'EXTEND', 'CONFIRM_COMMON', 'FAILED', 'DONE', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
            'fmnist_variants', 'confirm_variants', 'grid_points', 'expected_runs', 'most_runs', 'slug', 'point_slug',
            'collapsed', 'study_status', 'last_metric', 'extend_value', 'tuning', 'choose', 'plan', 'run_config',
-           'run_flags', 'run_command', 'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError',
-           'definition', 'definition_hash', 'registered_commit', 'register_study', 'check_registration', 'collect',
-           'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1',
-           'best_penalty', 'final_loss', 'fit_alike', 'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3',
-           'claim_c4_link', 'claim_c4_gain', 'decomposition', 'claims_table', 'plot_final', 'plot_norms', 'plot_tuning',
-           'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study',
-           'main']
+           'run_flags', 'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'run_study',
+           'RegistrationError', 'definition', 'definition_hash', 'registered_commit', 'register_study',
+           'check_registration', 'collect', 'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable',
+           'final_table', 'diff_ci', 'claim_c1', 'best_penalty', 'final_loss', 'fit_alike', 'claim_c2',
+           'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link', 'claim_c4_gain', 'decomposition',
+           'claims_table', 'plot_final', 'plot_norms', 'plot_tuning', 'plot_headline', 'plot_decomposition',
+           'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -331,6 +331,19 @@ def run_flags(study:dict, r:dict) -> list[str]:
 def run_command(study:dict, r:dict, python:str|None=None) -> list[str]:
     "The command line of run `r`: `python -m bnreg_nb.train ... --resume auto` (`python`: this process's interpreter by default)."
     return [python or sys.executable, '-m', 'bnreg_nb.train', *run_flags(study, r), '--resume', 'auto']
+
+# %% ../nbs/13_study.ipynb #c0f1a2h2
+def estimate_hours(study:dict, epoch_s:dict) -> tuple[float, float]:
+    "CPU-hours of `study` as defined (no grid extended) and at most (every grid extended fully), from seconds per epoch by `--norm` (`epoch_s`)."
+    base = more = 0.0
+    ext = study.get('extend', {}).get('max', 0) * len(study['tune_seeds'])
+    for v in study['variants'].values():
+        opts = v.get('opts') or study['variants'][v['pick'][0]]['opts']
+        per_run = opts.get('epochs', study['common']['epochs']) * epoch_s[opts.get('norm', 'batch')]
+        k = len(grid_points(v.get('grid')))
+        base += per_run * ((k * len(study['tune_seeds']) if k > 1 else 0) + _finals(study, v))
+        if k > 1 and len(v['grid']) == 1: more += per_run * ext
+    return base / 3600, (base + more) / 3600
 
 # %% ../nbs/13_study.ipynb #13e143db
 def in_shard(r:dict, shard:str) -> bool:
@@ -865,13 +878,15 @@ def plot_decomposition(runs:pd.DataFrame, title:str|None=None):
     "BatchNorm's gain over the unnormalized network split into its measured parts (`decomposition`): each part's mean and 95 % interval."
     set_style()
     d = decomposition(runs).dropna(subset=['gain'])
-    fig, ax = plt.subplots(figsize=(6.8, 0.5 * max(len(d), 1) + 1.2))
+    fig, ax = plt.subplots(figsize=(6.8, 0.75 * max(len(d), 1) + 1.0))
     y = np.arange(len(d))
     colors = ['tab:gray' if p in ('remainder', 'total') else 'tab:blue' for p in d.part]
-    ax.barh(y, d.gain, color=colors, alpha=0.35, height=0.6)
+    ax.barh(y, d.gain, color=colors, alpha=0.35, height=0.45)
     if len(d): ax.errorbar(d.gain, y, xerr=[d.gain - d.low.fillna(d.gain), d.high.fillna(d.gain) - d.gain], fmt='o', color='k', capsize=3)
     ax.axvline(0, color='k', lw=0.8)
-    ax.set_yticks(y, [f"{p}\n({w})" for p, w in zip(d.part, d.difference)], fontsize=11); ax.set_ylim(max(len(d), 1) - 0.5, -0.5)
+    ax.set_yticks(y, list(d.part)); ax.set_ylim(max(len(d), 1) - 0.5, -0.75)
+    for i, w in enumerate(d.difference):   # what each part is the difference of, above its bar
+        ax.annotate(w, (0, i - 0.3), xycoords=('axes fraction', 'data'), xytext=(4, 0), textcoords='offset points', va='bottom', fontsize=11, color='0.35')
     ax.set(xlabel='test top-1 gained (points): mean, 95 % interval', title=title)
     fig.tight_layout()
     return fig
