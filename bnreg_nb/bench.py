@@ -23,21 +23,23 @@ from .callbacks import EpochSeed, LRSchedule, NanGuard, RunLog, FreeGrads, Preci
 from .distributed import WeightSync
 from .train import make_learner, peak_lrs
 from .experiments import train_config, write_record, pick, _threads
-from .core import set_style
+from .core import set_style, legend_below, FIG_WIDTH
 
 # %% auto #0
-__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches', 'TrainTimer', 'command_learner',
-           'plain_loop', 'CallbackClock', 'step_benchmark', 'step_summary', 'callback_shares', 'step_profile', 'step',
-           'plot_ratios', 'plot_shares', 'StepTimer', 'overhead_learners', 'callback_overhead', 'overhead_summary',
-           'callback_compute_ms', 'overhead', 'decode_benchmark', 'decode', 'main', 'step_cli', 'overhead_cli',
-           'decode_cli']
+__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SETTINGS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches', 'TrainTimer',
+           'command_learner', 'timed_fit', 'plain_loop', 'CallbackClock', 'step_benchmark', 'step_summary',
+           'callback_shares', 'step_profile', 'step', 'plot_ratios', 'plot_shares', 'settings_benchmark',
+           'settings_summary', 'precision', 'plot_speedups', 'StepTimer', 'overhead_learners', 'callback_overhead',
+           'overhead_summary', 'callback_compute_ms', 'overhead', 'decode_benchmark', 'decode', 'main', 'step_cli',
+           'precision_cli', 'overhead_cli', 'decode_cli']
 
 # %% ../nbs/14_bench.ipynb #a66f9693
-def memory_batches(n:int, bs:int, size:int=32, classes:int=10, seed:int=0, device='cpu', channels_last:bool=False) -> list:
-    "`n` batches of `bs` random 3 x `size` x `size` images and labels, made once, on `device`."
+def memory_batches(n:int, bs:int, size:int=32, classes:int=10, seed:int=0, device='cpu', channels_last:bool=False,
+                   chans:int=3) -> list:
+    "`n` batches of `bs` random `chans` x `size` x `size` images and labels, made once, on `device`."
     g = torch.Generator().manual_seed(seed)
     mf = torch.channels_last if channels_last else torch.contiguous_format
-    return [(torch.randn(bs, 3, size, size, generator=g).to(device, memory_format=mf), torch.randint(0, classes, (bs,), generator=g).to(device))
+    return [(torch.randn(bs, chans, size, size, generator=g).to(device, memory_format=mf), torch.randint(0, classes, (bs,), generator=g).to(device))
             for _ in range(n)]
 
 class TrainTimer(Callback):
@@ -65,6 +67,11 @@ def command_learner(cfg:dict,          # a full configuration (`train_config`)
     learn.add_cbs(cbs + [TrainTimer()])
     learn.remove_cb(ProgressCallback)
     return learn
+
+def timed_fit(learn) -> tuple[float, float]:
+    "One epoch of `learn` (a `command_learner`), without output; the (wall, CPU) seconds of its training phase."
+    with learn.no_logging(), contextlib.redirect_stdout(io.StringIO()): learn.fit(1)
+    t = learn.train_timer; return t.wall_s, t.cpu_s
 
 # %% ../nbs/14_bench.ipynb #c434a769
 def plain_loop(learn,                # a `command_learner` (its model, parameter groups and configuration are used)
@@ -140,9 +147,6 @@ def step_benchmark(variants:dict,       # name -> configuration overrides (`STEP
             folder = Path(out or tmp) / re.sub(r'\W+', '-', name); folder.mkdir(parents=True, exist_ok=True)
             learn = command_learner(cfg, batches, folder, device)
             sides[name] = (learn, plain_loop(learn, cfg))
-        def command(learn):
-            with learn.no_logging(), contextlib.redirect_stdout(io.StringIO()): learn.fit(1)
-            t = learn.train_timer; return t.wall_s, t.cpu_s
         order = random.Random(seed)
         for r in range(rounds + 1):
             runs = [(name, side) for name in sides for side in ('command', 'plain')]
@@ -152,7 +156,7 @@ def step_benchmark(variants:dict,       # name -> configuration overrides (`STEP
                 if True:
                     if side == 'plain': wall, cpu = plain()
                     else:
-                        with CallbackClock(learn) as ck: wall, cpu = command(learn)
+                        with CallbackClock(learn) as ck: wall, cpu = timed_fit(learn)
                         if r: clock_rows += [dict(variant=name, round=r, callback=k, ms_per_step=v / steps * 1000) for k, v in ck.seconds.items()]
                     if r: rows.append(dict(variant=name, side=side, round=r, ms_per_step=wall / steps * 1000, cpu_ms_per_step=cpu / steps * 1000))
     return pd.DataFrame(rows), pd.DataFrame(clock_rows)
@@ -279,6 +283,121 @@ def plot_shares(shares:pd.DataFrame, variants=('BatchNorm', 'Fixup')):
     ax.set(xlabel='share of a step (%)', ylabel='')
     sns.move_legend(ax, 'upper center', bbox_to_anchor=(0.35, -0.12), ncol=2, title='', frameon=False)
     fig.tight_layout()
+    return fig
+
+# %% ../nbs/14_bench.ipynb #b9e1b49b
+SETTINGS = {'fp32': {}, 'fp32 (again)': {}, 'bf16': dict(precision='bf16'), 'channels-last': dict(channels_last=True),   # name -> flags
+            'bf16 + channels-last': dict(precision='bf16', channels_last=True), 'compile': dict(compile=True),
+            'bf16 + compile': dict(precision='bf16', compile=True)}
+
+def settings_benchmark(variants:dict,           # name -> configuration overrides (`STEP_VARIANTS`)
+                       settings:dict=SETTINGS,  # name -> precision, channels_last and compile flags
+                       arch:str='resnet20', bs:int=128, size:int=32, chans:int=1, steps:int=4, rounds:int=8, seed:int=0,
+                       device='cpu', out:Path|str|None=None,  # RunLog's folders go here (default: a temporary folder)
+                      ) -> pd.DataFrame:
+    "Per round, variant and setting: ms per step of the training command (wall and CPU time), the pairs in a new random order every round."
+    classes = 1000 if size >= 64 else 10
+    batches = {cl: memory_batches(steps, bs, size, classes, seed, device, cl, chans) for cl in (False, True)}
+    rows, learners = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for v, vo in variants.items():
+            for s, so in settings.items():
+                cfg = train_config(arch=arch, bs=bs, seed=seed, epochs=1, warmup=0, lr=1e-3, **vo, **so)   # a small rate, as in `step_benchmark`
+                folder = Path(out or tmp) / re.sub(r'\W+', '-', f'{v} {s}'); folder.mkdir(parents=True, exist_ok=True)
+                learners[v, s] = command_learner(cfg, batches[cfg['channels_last']], folder, device)
+        order = random.Random(seed)
+        for r in range(rounds + 1):
+            pairs = list(learners); order.shuffle(pairs)
+            load = _loadavg()
+            for v, s in pairs:
+                wall, cpu = timed_fit(learners[v, s])
+                if r: rows.append(dict(variant=v, setting=s, round=r, ms_per_step=wall / steps * 1000, cpu_ms_per_step=cpu / steps * 1000,
+                                       load_1min=load[0] if load else None))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/14_bench.ipynb #e3b905c2
+def settings_summary(times:pd.DataFrame,  # `settings_benchmark`'s times
+                     base:str='fp32',      # the setting the others are compared with
+                    ) -> pd.DataFrame:
+    "Per variant and setting: median ms per step (wall, CPU) and the speed-up over `base`: the median of the rounds' ratios, with its bootstrap 95 % interval."
+    rows = []
+    for v, d in times.groupby('variant', sort=False):
+        w = d.pivot(index='round', columns='setting', values=['ms_per_step', 'cpu_ms_per_step'])
+        for s in dict.fromkeys(d.setting):
+            row = dict(variant=v, setting=s, rounds=int(w['ms_per_step', s].count()), ms=w['ms_per_step', s].median(),
+                       cpu_ms=w['cpu_ms_per_step', s].median())
+            for key, col in (('speedup', 'ms_per_step'), ('cpu_speedup', 'cpu_ms_per_step')):
+                r = (w[col, base] / w[col, s]).dropna()
+                lo, hi = _boot_median(r)
+                row.update({key: r.median(), f'{key}_lo': lo, f'{key}_hi': hi})
+            rows.append(row)
+    rank = lambda names, known: {n: i for i, n in enumerate([k for k in known if k in names] + [n for n in names if n not in known])}
+    df = pd.DataFrame(rows)
+    vr, sr = rank(list(dict.fromkeys(df.variant)), STEP_VARIANTS), rank(list(dict.fromkeys(df.setting)), SETTINGS)
+    df = df.sort_values(['variant', 'setting'], key=lambda c: c.map(vr if c.name == 'variant' else sr))
+    return df.set_index(['variant', 'setting']).round(4)
+
+# %% ../nbs/14_bench.ipynb #2b121158
+def _cpu_flags(names=('avx512f', 'avx512_bf16', 'amx_tile', 'amx_bf16')) -> list:
+    "Which of `names` this CPU lists in /proc/cpuinfo's flags (Linux; elsewhere: empty)."
+    try: flags = next(l for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('flags')).split(':', 1)[1].split()
+    except (OSError, StopIteration): return []
+    return [n for n in names if n in flags]
+
+def precision(out:str='runs/bench/precision',  # output folder: steps.csv (every round's times) and run.json (record, summary)
+              arch:str='resnet20',             # architecture
+              bs:int=128,                      # batch size
+              size:int=32,                     # image size (chans x size x size random images, in memory)
+              chans:int=1,                     # image channels (1 and 32: Fashion-MNIST's size, as the studies train on)
+              steps:int=4,                     # training steps per round, variant and setting
+              rounds:int=8,                    # rounds (after one warm-up round), each in a new random order of the pairs
+              variants:str='BatchNorm,Fixup',  # comma-separated subset of STEP_VARIANTS
+              settings:str=None,               # comma-separated subset of SETTINGS (default: all; fp32, the baseline, always runs)
+              device:str='cpu',                # cpu, cuda, ...
+              seed:int=0,                      # seed of the weights and the batches
+              threads:int=1,                   # torch CPU threads
+             ) -> pd.DataFrame:
+    "The training command's step in bf16 autocast, channels-last and compiled, per variant: ms per step and speed-up over fp32."
+    _threads(threads)
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    t0, load0 = time.time(), _loadavg()
+    sets = {'fp32': SETTINGS['fp32'], **pick(SETTINGS, settings)}
+    times = settings_benchmark(pick(STEP_VARIANTS, variants), sets, arch, bs, size, chans, steps, rounds, seed, device)
+    times.to_csv(out / 'steps.csv', index=False)
+    summ = settings_summary(times)
+    write_record(out, seed=seed, arch=arch, bs=bs, size=size, chans=chans, steps=steps, rounds=rounds, device=device,
+                 settings={k: sets[k] for k in sets}, cpu_flags=_cpu_flags(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                 seconds=round(time.time() - t0, 1), load_average_before=load0, load_average_after=_loadavg(),
+                 summary=summ.reset_index().to_dict('records'))
+    print(summ.to_string())
+    return summ
+
+# %% ../nbs/14_bench.ipynb #88833015
+def plot_speedups(times:pd.DataFrame,  # `settings_benchmark`'s times
+                  base:str='fp32',      # the setting the others are compared with
+                  ticks=(0.5, 1, 1.5, 2, 3, 4, 6),  # the speed-ups marked on the (logarithmic) axis
+                 ):
+    "Per setting and variant, every round's speed-up over `base` (wall clock and CPU time) and the median with its bootstrap 95 % interval."
+    set_style()
+    summ = settings_summary(times, base).reset_index()
+    variants, settings = list(dict.fromkeys(summ.variant)), [s for s in dict.fromkeys(summ.setting) if s != base]
+    colors = dict(zip(variants, sns.color_palette(n_colors=len(variants))))
+    fig, axs = plt.subplots(1, 2, figsize=(FIG_WIDTH, 1.2 + 0.3 * len(settings) * max(2, len(variants))), sharey=True, sharex=True)
+    jitter = np.random.default_rng(0)
+    for ax, (clock, key, col) in zip(axs, (('wall clock', 'speedup', 'ms_per_step'), ('CPU time', 'cpu_speedup', 'cpu_ms_per_step'))):
+        for j, v in enumerate(variants):
+            y = np.arange(len(settings)) + (j - (len(variants) - 1) / 2) * 0.3
+            w = times[times.variant == v].pivot(index='round', columns='setting', values=col)
+            for yi, s in zip(y, settings):
+                r = w[base] / w[s]; ax.scatter(r, yi + jitter.uniform(-0.07, 0.07, len(r)), s=9, color=colors[v], alpha=0.35, lw=0)
+            d = summ[summ.variant == v].set_index('setting').loc[settings]
+            ax.errorbar(d[key], y, xerr=[d[key] - d[f'{key}_lo'], d[f'{key}_hi'] - d[key]], fmt='D', ms=5, capsize=3, color=colors[v], label=v)
+        ax.axvline(1, color='0.3', lw=1)
+        ax.set(xscale='log', xlabel=f'speed-up over {base}', title=clock)
+        ax.set_xticks(ticks, [f'{t:g}' for t in ticks]); ax.minorticks_off()
+    axs[0].set_yticks(range(len(settings)), settings); axs[0].invert_yaxis(); axs[0].grid(False, axis='y'); axs[1].grid(False, axis='y')
+    fig.tight_layout()
+    axs[0].legend(); legend_below(fig, axs[0], ncol=len(variants), y=0.02)
     return fig
 
 # %% ../nbs/14_bench.ipynb #c5319ecb
@@ -430,7 +549,7 @@ def decode(out:str='runs/decode',  # output folder: decode.csv and run.json
     return df
 
 # %% ../nbs/14_bench.ipynb #7328f44e
-BENCHMARKS = dict(step=step, overhead=overhead, decode=decode)
+BENCHMARKS = dict(step=step, precision=precision, overhead=overhead, decode=decode)
 
 def main(argv:list[str]|None=None) -> int:
     "`python -m bnreg_nb.bench <name> [flags]`: run the benchmark `name` with its flags (`core.subcommands`; no name: the list)."
@@ -438,6 +557,7 @@ def main(argv:list[str]|None=None) -> int:
 
 # entry points of `[project.scripts]`; they return nothing (a console script exits with what its function returns)
 def step_cli():     "The `bnreg-step` command: `step`'s flags."; cli(step, prog='bnreg-step')
+def precision_cli(): "The `bnreg-precision` command: `precision`'s flags."; cli(precision, prog='bnreg-precision')
 def overhead_cli(): "The `bnreg-overhead` command: `overhead`'s flags."; cli(overhead, prog='bnreg-overhead')
 def decode_cli():   "The `bnreg-decode` command: `decode`'s flags."; cli(decode, prog='bnreg-decode')
 
