@@ -8,6 +8,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/callbacks.html.md"""
 from __future__ import annotations
 import os, re, math, time, random, signal, warnings
 from pathlib import Path
+from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
@@ -22,15 +23,15 @@ from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
 from accelerate import PartialState
 from accelerate.utils import reduce, gather_object
-from .core import unwrap_model
+from .core import unwrap_model, native_bf16
 from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
 
 # %% auto #0
 __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule',
-           'Precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep',
-           'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption',
-           'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog',
+           'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'FreeGrads',
+           'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted',
+           'Preemption', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog',
            'fmt_duration', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
@@ -95,6 +96,15 @@ class Precision(MixedPrecision):
         self.autocast, self.scales = torch.autocast(self.device_type, dtype=dtype), L()
         self.learn.scaler = torch.amp.GradScaler(self.device_type, **self.kwargs)
         if self.scaler_state: self.learn.scaler.load_state_dict(self.scaler_state)
+
+# %% ../nbs/08_callbacks.ipynb #e5a1b002
+def resolve_precision(precision:str,                 # 'fp32', 'bf16', 'fp16' or 'auto'
+                      device:str|torch.device='cpu', # where the model runs, or its type
+                      native:Callable=native_bf16,   # the detector: device -> does it compute bf16 natively?
+                     ) -> str:
+    "The precision to run in: 'auto' is 'bf16' where `device` computes bfloat16 natively, else 'fp32'; any other value as given."
+    if precision != 'auto': return precision
+    return 'bf16' if native(device) else 'fp32'
 
 # %% ../nbs/08_callbacks.ipynb #d08bf0d8
 class Diverged(RuntimeError):

@@ -15,10 +15,21 @@ from fastai.callback.hook import Hook
 from fastai.learner import ValueMetric
 
 # %% auto #0
-__all__ = ['FIG_WIDTH', 'FIG_DPI', 'FONT_PT', 'LAYERS', 'command_line', 'cpu_name', 'run_record', 'unwrap_model',
+__all__ = ['FIG_WIDTH', 'FIG_DPI', 'FONT_PT', 'LAYERS', 'native_bf16', 'command_line', 'cpu_name', 'run_record', 'unwrap_model',
            'find_classifier', 'ClassifierHook', 'EpochMeans', 'example_norms', 'add_value_metrics', 'remove_metrics',
            'cli', 'subcommands', 'smallest_text', 'font_records', 'set_style', 'legend_below', 'package_imports',
            'layer_violations', 'check_layers']
+
+# %% ../nbs/00_core.ipynb #b7f1a002
+def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
+               ) -> bool:
+    "Does `device` compute bfloat16 natively (not emulated)? CPU: AVX512-BF16 or AMX; CUDA: capability 8.0+; XLA (TPU): yes."
+    d = torch.device(device)
+    if d.type == 'cpu':   # private helpers of torch.cpu (torch 2.x), asked only where they exist
+        return any(getattr(torch.cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
+    if d.type == 'cuda':
+        return torch.cuda.is_available() and torch.cuda.get_device_capability(d)[0] >= 8 and torch.cuda.is_bf16_supported()
+    return d.type == 'xla'
 
 # %% ../nbs/00_core.ipynb #c56f04ca
 def command_line(argv:list[str]|None=None) -> str:
@@ -39,7 +50,7 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 def run_record(**extra) -> dict:
-    "Command, time, versions and machine: what a number in the docs must carry. `extra` is added (seed, ...)."
+    "Command, time, versions and machine (with `cpu_bf16`: native bf16 on this CPU): what a number in the docs must carry. `extra` is added (seed, ...)."
     import torch, torchvision
     vers = {}
     for mod in ('fastai', 'accelerate', 'timm', 'bnreg_nb'):
@@ -48,7 +59,7 @@ def run_record(**extra) -> dict:
     return dict(command=command_line(), time=datetime.datetime.now().isoformat(timespec='seconds'),
                 python=platform.python_version(), torch=torch.__version__, torchvision=torchvision.__version__, **vers,
                 machine=f"{platform.system()} {platform.machine()}, {cpu_name()}", cpu_cores=os.cpu_count(),
-                torch_threads=torch.get_num_threads(),
+                torch_threads=torch.get_num_threads(), cpu_bf16=native_bf16('cpu'),
                 gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, **extra)
 
 # %% ../nbs/00_core.ipynb #55901fec

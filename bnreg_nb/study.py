@@ -71,7 +71,7 @@ STUDIES = {
     'fmnist-noclip': dict(
         about="The first attempt at `fmnist`, without clipping, stopped after BatchNorm's and Fixup's tuning: Fixup collapsed "
               "to chance at --lr 0.05 and crawled at 0.025 (kept as a result; its runs say study/fmnist in their paths).",
-        common={k: v for k, v in FMNIST_COMMON.items() if k != 'clip'}, holdout=3000, tune_seeds=[0], seeds=[1, 2, 3],
+        common=dict(FMNIST_COMMON, clip=0.0), holdout=3000, tune_seeds=[0], seeds=[1, 2, 3],
         variants=fmnist_variants(NOCLIP_LRS)),
     'canary': dict(
         about="The study's code path in two minutes (2 epochs of 1,024 images): CI reruns it and compares with its recorded rows.",

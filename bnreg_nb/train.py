@@ -19,7 +19,7 @@ from fastai.callback.training import GradientClip
 from fastai.learner import Learner
 from fastai.optimizer import SGD, RMSProp
 from fastai.torch_core import trainable_params, num_distrib, to_device
-from .core import run_record, unwrap_model
+from .core import run_record, unwrap_model, native_bf16
 from .norms import list_norms, sync_batchnorm
 from .models import create_model, list_archs
 from .fixup import fixup_, fixup_splitter
@@ -27,15 +27,16 @@ from .penalties import make_penalty
 from .noise import RecomputeStats, ReferenceStats
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
-from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, NanGuard, XLAMarkStep, RunLog, FreeGrads, CSV_COLUMNS,
-                                atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
+from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
+                                FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
                                 CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'INITS', 'RESUMABLE', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'Flag',
-           'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out',
-           'norm_options', 'peak_lrs', 'fixed_batch', 'build_model', 'make_learner', 'small_input_note', 'run', 'main']
+__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
+           'RESUMABLE', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'ConfigError', 'recipe_config',
+           'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs', 'fixed_batch',
+           'build_model', 'make_learner', 'small_input_note', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -63,6 +64,15 @@ DEFAULT_RECIPE = 'fmnist-quick'
 NEEDS_DATA = ('paper-resnet50', 'paper-efficientnet')   # ImageNet recipes: --data must be given
 
 
+# %% ../nbs/10_train.ipynb #f1d0a002
+FIXUP_DEFAULTS = dict(lr=0.2, warmup=2.0, clip=5.0)   # Fixup's tuned recipe: the fmnist study's held-out choice (nbs/results/study/fmnist)
+FIXUP_WARMUP_SHARE = 0.2                              # ... and its warm-up is at most this share of the run's epochs
+FIXUP_SOURCE = 'Fixup default (fmnist study)'         # the source of those values in cfg['_source'] and config.json
+
+def fixup_defaults(epochs:int) -> dict:
+    "Fixup's defaults for a run of `epochs` epochs: `FIXUP_DEFAULTS`, the warm-up cut to `FIXUP_WARMUP_SHARE` of the run."
+    return {**FIXUP_DEFAULTS, 'warmup': min(FIXUP_DEFAULTS['warmup'], round(FIXUP_WARMUP_SHARE * epochs, 3))}
+
 # %% ../nbs/10_train.ipynb #97697687
 class Flag(NamedTuple):
     "One flag of the training command."
@@ -86,7 +96,8 @@ FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
     norm=Flag(str, 'batch', "normalization: batch, none, ghost (Ghost BatchNorm, needs --ghost-bs), frozen (noise-free BatchNorm: fixed statistics, no gradient through them), "
                               "reference (noise-free BatchNorm that keeps standardization: statistics of a fixed reference batch of --bs training images, with their gradient; a step costs about 2x)"),
-    init=Flag(str, 'default', "initialization: default (He) or fixup (needs --norm none)"),
+    init=Flag(str, 'default', "initialization: default (He) or fixup (needs --norm none; without --recipe, the --lr, --warmup and --clip you do not give "
+                              "take Fixup's tuned values, FIXUP_DEFAULTS: the fmnist study's choice)"),
     penalty=Flag(str, 'none', "additive penalty: none, embedding (coef*mean||h||^2), functional (coef*mean||z||^2), dropout (second-order dropout penalty, --coef is the rate p)",
                  ('none', 'embedding', 'functional', 'dropout')),
     coef=Flag(float, 0.0, "penalty coefficient (for --penalty dropout: the dropout rate p in (0, 1))"),
@@ -96,7 +107,7 @@ FLAGS = dict(
     recompute_every=Flag(_every, None, "--norm frozen: recompute the frozen statistics every N training steps, or 'epoch', on a fixed batch of 256 training images"),
     data=Flag(str, None, "dataset: fashion-mnist, mnist, cifar10, svhn (optionally name:/folder), synthetic, or a folder with train/<class>/ and val/<class>/"),
     image_size=Flag(int, None, "training crop size (image folders and synthetic; small datasets are 32)"),
-    n_train=Flag(int, None, "use a fixed random subset of this many training images"),
+    n_train=Flag(int, None, "use a random subset of this many training images, drawn with --seed (each seed draws its own)"),
     n_valid=Flag(int, None, "use a fixed random subset of this many validation images"),
     holdout=Flag(int, None, "validate on this many images held out from the training set instead of the test set (a fixed subset, the same for every --seed; "
                  "removed from the training pool before --n-train draws; not with --n-valid): for choosing hyper-parameters"),
@@ -110,8 +121,10 @@ FLAGS = dict(
                   ('cosine', 'step', 'onecycle')),
     opt=Flag(str, 'sgd', "optimizer: sgd or rmsprop", ('sgd', 'rmsprop')),
     label_smoothing=Flag(float, 0.0, "label smoothing of the cross-entropy"),
-    clip=Flag(float, None, "clip the gradients' global L2 norm to this value (fastai's GradientClip; default: no clipping)"),
-    precision=Flag(str, 'fp32', "fp32, bf16 (autocast) or fp16 (autocast + loss scaling; GPU only)", ('fp32', 'bf16', 'fp16')),
+    clip=Flag(float, None, "clip the gradients' global L2 norm to this value (fastai's GradientClip; 0: no clipping)"),
+    precision=Flag(str, 'fp32', "fp32, bf16 (autocast), fp16 (autocast + loss scaling; GPU only), or auto: bf16 where the device computes bfloat16 "
+                   "natively (a CPU with AVX512-BF16 or AMX, a GPU of compute capability 8.0+, a TPU), else fp32; config.json records the choice",
+                   ('fp32', 'bf16', 'fp16', 'auto')),
     channels_last=Flag(bool, False, "use channels-last memory format (faster convolutions on GPUs with tensor cores)"),
     compile=Flag(bool, False, "torch.compile the model"),
     workers=Flag(int, 4, "image decoding worker processes per device (image folders)"),
@@ -153,9 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
                "\n\nexit codes: 0 done, 2 bad configuration or data (or no usable checkpoint to resume), 3 the loss became NaN/infinite, "
                f"{EXIT_RESUMABLE} stopped by SIGTERM/SIGUSR1 after writing a checkpoint (run the same command with --resume to continue).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    fx = {k: f"{v:g}" for k, v in FIXUP_DEFAULTS.items()}   # Fixup's defaults, said next to the default
+    fx['warmup'] = f"{FIXUP_DEFAULTS['warmup']:g} epochs, at most {FIXUP_WARMUP_SHARE:g} x --epochs"
     for k, f in FLAGS.items():
         flag = '--' + k.replace('_', '-')
-        h = f.help + ('' if k in ('recipe', 'resume', 'out') else f" (default: {d.get(k)})")
+        h = f.help + ('' if k in ('recipe', 'resume', 'out') else f" (default: {d.get(k)}" +
+                      (f"; with --init fixup and no --recipe: {fx[k]}, Fixup's tuned value" if k in fx else '') + ")")
         if f.type is bool: p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=h)
         else: p.add_argument(flag, default=None, type=f.type, choices=f.choices, help=h, metavar=None if f.choices else k.upper())
     return p
@@ -164,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
 
 def resolve_config(args:argparse.Namespace|dict) -> dict:
-    "The configuration to run: BASE < recipe (or the resumed run's config.json) < explicit flags; `cfg['_source']` says which."
+    "The configuration to run: BASE < recipe (or Fixup's defaults, without --recipe) < explicit flags, or the resumed run's config.json < flags; `cfg['_source']` says which."
     a = dict(vars(args) if isinstance(args, argparse.Namespace) else args)
     resume = a.pop('resume', None)
     explicit = {k: v for k, v in a.items() if v is not None}
@@ -181,6 +197,7 @@ def resolve_config(args:argparse.Namespace|dict) -> dict:
             raise ConfigError(f"--resume {resume}: no checkpoint there ({' or '.join(CKPT_FILES)}; the run stopped before its first one). Start it again without --resume.")
         saved = json.loads(f.read_text())
         cfg, src = saved['config'], dict(saved['source'])
+        if explicit.get('precision') == 'auto': explicit.pop('precision')   # the run's precision, resolved when it started
         bad = {k: v for k, v in explicit.items() if k != 'recipe' and k not in RESUMABLE and cfg.get(k) != v}
         if 'recipe' in explicit and explicit['recipe'] != cfg['recipe']: bad['recipe'] = explicit['recipe']
         if bad: raise ConfigError(f"--resume cannot change {', '.join('--' + k.replace('_', '-') for k in bad)}; only "
@@ -190,11 +207,16 @@ def resolve_config(args:argparse.Namespace|dict) -> dict:
         src.update({k: 'flag (resume)' for k in explicit})
         cfg['out'] = str(resume)
         return {**cfg, '_source': src, '_resume': str(resume)}
-    name = explicit.pop('recipe', DEFAULT_RECIPE)
-    rec = recipe_config(name)
+    named = explicit.pop('recipe', None)
+    name = named or DEFAULT_RECIPE
     src = {k: ('recipe' if k in RECIPES[name] else 'default') for k in BASE}
     src.update({k: 'flag' for k in explicit})
-    return {**rec, **explicit, '_source': src, '_resume': None, '_auto': auto}
+    cfg = {**recipe_config(name), **explicit}
+    if cfg['init'] == 'fixup' and not named:   # Fixup's tuned values, not the embedded default's (BatchNorm's)
+        for k, v in fixup_defaults(cfg['epochs']).items():
+            if k in explicit or (k == 'warmup' and cfg['schedule'] == 'onecycle'): continue   # onecycle: its own warm-up
+            cfg[k], src[k] = v, FIXUP_SOURCE
+    return {**cfg, '_source': src, '_resume': None, '_auto': auto}
 
 def _valid_arch(a): return a in list_archs() or (_re_wrn.match(a) and (int(_re_wrn.match(a)[1]) - 4) % 6 == 0)
 
@@ -239,8 +261,8 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     ev = c['recompute_every']
     if ev is not None and ev != 'epoch' and (not isinstance(ev, int) or isinstance(ev, bool) or ev < 1):
         raise ConfigError(f"--recompute-every takes a number of training steps (1 or more) or 'epoch', got {ev!r}")
-    if c['clip'] is not None and not c['clip'] > 0:
-        raise ConfigError(f"--clip is the largest gradient norm allowed, a positive number; got {c['clip']} (drop --clip for no clipping)")
+    if c['clip'] is not None and not c['clip'] >= 0:
+        raise ConfigError(f"--clip is the largest gradient norm allowed, a positive number (or 0: no clipping); got {c['clip']}")
     try: parse_every(c.get('ckpt_every'))
     except ValueError as e: raise ConfigError(str(e)) from None
     if c['threads'] is not None and c['threads'] < 1: raise ConfigError(f"--threads must be at least 1, got {c['threads']}")
@@ -358,6 +380,13 @@ def _print_config(c, world, device):
         print(f"  {k:16s} {str(c[k]):24s} ({src.get(k, 'default')})")
     print(f"  {'recipe':16s} {c['recipe']}", flush=True)
 
+def _resolve_auto(c, device, native=native_bf16):
+    "`--precision auto` made bf16 or fp32 for `device` (the main process's choice, for all), with the reason as its source."
+    p = broadcast_object(resolve_precision('auto', device, native))
+    where = {'cpu': 'CPU', 'cuda': 'GPU', 'xla': 'TPU', 'mps': 'Apple GPU'}.get(device.type, device.type)
+    why = f"auto -> {p} ({'' if p == 'bf16' else 'no '}native bf16 on this {where})"
+    return {**c, 'precision': p, '_source': {**c.get('_source', {}), 'precision': why}}
+
 def run(c:dict) -> dict:
     "Run (or resume) the training described by the configuration `c` (`resolve_config`'s, or `recipe_config` updated); return the summary."
     state = process_state()
@@ -366,6 +395,7 @@ def run(c:dict) -> dict:
     if c['threads']: torch.set_num_threads(c['threads'])
     if world > 1:   # fastai reads the process layout from these (a TPU launch through xmp.spawn may not set them)
         os.environ.setdefault('WORLD_SIZE', str(world)); os.environ.setdefault('RANK', str(rank))
+    if c['precision'] == 'auto': c = _resolve_auto(c, device)
     check_config(c, world, device.type)
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
