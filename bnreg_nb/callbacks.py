@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/callbacks.html.md"""
 
 # %% ../nbs/08_callbacks.ipynb #b475a6f7
 from __future__ import annotations
-import os, re, math, time, random, signal, warnings
+import os, re, math, time, pickle, random, signal, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -31,8 +31,8 @@ from .diagnostics import NormDiagnostics
 __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule',
            'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'FreeGrads',
            'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted',
-           'Preemption', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'check_tensorboard', 'TensorBoardLog',
-           'fmt_duration', 'RunLog']
+           'Preemption', 'CheckpointError', 'save_checkpoint', 'plain', 'UnsafeCheckpoint', 'safe_load',
+           'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -212,13 +212,17 @@ def atomic_write(text:str, path:Path):
     tmp = Path(str(path) + '.tmp'); tmp.write_text(text); os.replace(tmp, path)
 
 def rng_states() -> dict:
-    "The states of torch's (CPU and CUDA), numpy's and Python's random generators."
+    "The states of torch's (CPU and CUDA), numpy's and Python's random generators, as tensors and plain types (a checkpoint loads with `weights_only=True`)."
+    kind, key, pos, has_gauss, gauss = np.random.get_state()
     return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                numpy=np.random.get_state(), python=random.getstate())
+                numpy=dict(kind=kind, key=torch.from_numpy(key.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), gauss=float(gauss)),
+                python=random.getstate())
 
 def set_rng_states(s:dict):
     "Restore the generators' states saved by `rng_states`."
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
+    n = s['numpy']
+    torch.set_rng_state(s['torch']); random.setstate(s['python'])
+    np.random.set_state((n['kind'], n['key'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
     if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
 # %% ../nbs/08_callbacks.ipynb #b7c1e002
@@ -264,6 +268,25 @@ def save_checkpoint(ck:dict, out:Path):
     if (out / 'last.pth').exists(): os.replace(out / 'last.pth', out / 'prev.pth')
     os.replace(tmp, out / 'last.pth')
 
+def plain(o):
+    "`o` with fastcore's `L` lists made plain lists and numpy scalars Python numbers, everywhere inside it: what `torch.load(..., weights_only=True)` reads back."
+    if isinstance(o, dict): return {k: plain(v) for k, v in o.items()}
+    if isinstance(o, (list, L)): return [plain(v) for v in o]
+    if isinstance(o, tuple): return tuple(plain(v) for v in o)
+    if isinstance(o, np.generic): return o.item()
+    return o
+
+class UnsafeCheckpoint(pickle.UnpicklingError):
+    "A checkpoint that holds more than tensors and plain data: refused, unread."
+
+def safe_load(f:Path, map_location=None):
+    "`torch.load` with `weights_only=True`: tensors and plain data only. A file that holds anything else (which could run code when unpickled) is refused, naming the file; nothing in it runs."
+    try: return torch.load(f, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        what = (re.findall(r'GLOBAL ([\w.]+)', str(e)) or ['an object that is not a tensor or plain data'])[0]
+        raise UnsafeCheckpoint(f"{f} refused: it holds {what}, not only tensors and plain data, and unpickling it could run code; "
+                               f"nothing in it was run. Load only checkpoints written by this package's training command") from None
+
 def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]:
     "The newest readable checkpoint of run folder `out` and its path; a damaged one is named (`say`) and skipped."
     tried = []
@@ -271,7 +294,7 @@ def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]
         f = Path(out) / name
         if not f.exists(): continue
         try:
-            ck = torch.load(f, map_location=map_location, weights_only=False)
+            ck = safe_load(f, map_location)
             if not (isinstance(ck, dict) and {'model', 'opt', 'epoch'} <= set(ck)): raise ValueError('not a checkpoint of this command')
             return ck, f
         except Exception as e:
@@ -280,7 +303,6 @@ def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]
             say(f"warning: checkpoint {f} is damaged or unreadable ({tried[-1].split(' (', 1)[1][:-1]}); trying the previous one")
     raise CheckpointError(f"no usable checkpoint in {out}: " + ('; '.join(tried) if tried else f"none of {', '.join(CKPT_FILES)} exists") +
                           ". Start the run again without --resume (a new --out), or restore a checkpoint file from a backup.")
-
 
 # %% ../nbs/08_callbacks.ipynb #c4e1ab02
 TENSORBOARD_MISSING = ("--log tensorboard needs the tensorboard package, which is not installed here: pip install tensorboard "
@@ -462,8 +484,8 @@ class RunLog(Callback):
 
     def checkpoint(self, e, step=0, ranks=None) -> dict:
         "What the checkpoints hold: model, optimizer, epochs done (+ `step`s of the next), metrics so far, grad scaler, RNG states, configuration."
-        return dict(model=self.net.state_dict(), opt=self.opt.state_dict(), epoch=e, step=step, ranks=ranks, world_size=max(num_distrib(), 1),
-                    history=self.history, best=self.best,
+        return dict(model=self.net.state_dict(), opt=plain(self.opt.state_dict()), epoch=e, step=step, ranks=plain(ranks), world_size=max(num_distrib(), 1),
+                    history=plain(self.history), best=plain(self.best),
                     scaler=self.learn.scaler.state_dict() if getattr(self.learn, 'scaler', None) is not None else None,
                     rng=rng_states(), config={k: v for k, v in self.cfg.items() if not k.startswith('_')})
 

@@ -18,7 +18,7 @@ from fastai.learner import Learner
 from .core import run_record, cli, unwrap_model
 from .diagnostics import NormDiagnostics
 from .data import get_dls, SMALL_DATASETS, DATASET_ALIASES, DataError, DataNotFound, UnreadableImage
-from .callbacks import load_checkpoint, CheckpointError
+from .callbacks import load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint
 from .train import BASE, build_model, make_learner, norm_options, main as train_main
 
 # %% auto #0
@@ -85,7 +85,8 @@ def load_run(folder:Path|str,      # a run folder (the training command's --out)
     else:
         f = folder / 'best.pth'
         if not f.exists(): raise RunError(f"{f} does not exist (no epoch of the run finished yet?): use which='last' (--which last).")
-        try: ck = torch.load(f, map_location='cpu', weights_only=False)
+        try: ck = safe_load(f, 'cpu')
+        except UnsafeCheckpoint as e: raise RunError(str(e)) from None
         except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}): use which='last' (--which last).") from None
     model = build_model(c['arch'], d['num_classes'], d['in_chans'], c['norm'], c['init'], c['dropout'], **norm_options(c))
     model.load_state_dict(ck['model'])
