@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/callbacks.html.md"""
 
 # %% ../nbs/08_callbacks.ipynb #b475a6f7
 from __future__ import annotations
-import os, re, math, time, pickle, random, signal, warnings
+import os, io, re, math, time, errno, shutil, pickle, random, signal, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -18,7 +18,7 @@ from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.learner import AvgSmoothLoss
-from fastai.torch_core import tensor
+from fastai.torch_core import tensor, find_bs
 from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
 from accelerate import PartialState
@@ -28,11 +28,12 @@ from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
 
 # %% auto #0
-__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule',
-           'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'FreeGrads',
-           'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted',
-           'Preemption', 'CheckpointError', 'save_checkpoint', 'plain', 'UnsafeCheckpoint', 'safe_load',
-           'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'RunLog']
+__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIGHTS_FORMAT', 'TENSORBOARD_MISSING', 'EpochSeed',
+           'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard',
+           'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states',
+           'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull', 'torch_save',
+           'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
+           'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'StepLog', 'RunLog']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -40,7 +41,7 @@ def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside 
 def _seed_for(seed, epoch, rank=0): return (seed * 1_000_003 + epoch * 10_007 + rank * 101) % 2**31
 
 class EpochSeed(Callback):
-    "Reseed every random generator at the start of each epoch from (seed, global epoch, rank)."
+    "Reseed every random generator at the start of each epoch from (seed, global epoch, rank); give a dataset with `set_epoch` its augmentation seed."
     order = -20
     def __init__(self, seed:int,           # the run's seed
                  start_epoch:int=0):       # epochs done before this fit (a resumed run)
@@ -49,7 +50,9 @@ class EpochSeed(Callback):
         e, r = self.start_epoch + self.epoch, rank_distrib()
         s = _seed_for(self.seed, e, r)
         torch.manual_seed(s); np.random.seed(s); random.seed(s)
-        _base_dl(self.dls.train).rng = random.Random(_seed_for(self.seed, e))   # same order on every process (rank 0's is used)
+        dl = _base_dl(self.dls.train)
+        dl.rng = random.Random(_seed_for(self.seed, e))   # same order on every process (rank 0's is used)
+        if hasattr(getattr(dl, 'dataset', None), 'set_epoch'): dl.dataset.set_epoch(_seed_for(self.seed, e))   # e.g. `ImageFiles`: crops from (seed, item)
 
 # %% ../nbs/08_callbacks.ipynb #0d1153c8
 def lr_mult(step:int,               # global training step (0-based)
@@ -204,12 +207,11 @@ CSV_COLUMNS = ['epoch', 'train_loss', 'penalty', 'valid_loss', 'top1', 'top5', '
 
 def atomic_save(obj, path:Path):
     "`torch.save` to `path` through a temporary file: `path` is either the old file or the complete new one."
-    tmp = Path(str(path) + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)
+    _write_or_disk_full(lambda tmp: torch_save(obj, tmp), Path(str(path) + '.tmp'), Path(path))   # (a full disk: `DiskFull`, below)
 
 def atomic_write(text:str, path:Path):
     "Write `text` to `path` through a temporary file."
-    tmp = Path(str(path) + '.tmp'); tmp.write_text(text); os.replace(tmp, path)
+    _write_or_disk_full(lambda tmp: tmp.write_text(text), Path(str(path) + '.tmp'), Path(path))
 
 def rng_states() -> dict:
     "The states of torch's (CPU and CUDA), numpy's and Python's random generators, as tensors and plain types (a checkpoint loads with `weights_only=True`)."
@@ -261,12 +263,69 @@ class CheckpointError(RuntimeError):
 
 CKPT_FILES = ('last.pth', 'prev.pth')   # the newest checkpoint and the one before it
 
+EXIT_NO_SPACE = 74   # like EX_IOERR: a file could not be written for lack of space; the checkpoints before it are intact
+
+class DiskFull(OSError):
+    "A run file could not be written for lack of space (or quota); the partial file is removed and the previous one kept."
+
+class _Writes(io.FileIO):
+    "A file that remembers the `OSError` of a failed write: `torch.save` turns it into an unnamed `RuntimeError` of its zip writer."
+    error = None
+    def write(self, b):
+        try: return super().write(b)
+        except OSError as e: self.error = e; raise
+
+def torch_save(obj, f:Path):
+    "`torch.save(obj, f)`, where a write that fails raises its own `OSError` (ENOSPC: no space left, EDQUOT: over quota)."
+    with _Writes(f, 'wb') as h:
+        try: torch.save(obj, h)
+        except RuntimeError:
+            if h.error is not None: raise h.error from None
+            raise
+
+def _no_space(e:BaseException) -> bool: return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+
+_WRITES = {}   # writes per file name, for the test hook
+
+def _write_or_disk_full(write:Callable, tmp:Path, dest:Path):
+    "Run `write(tmp)`, then move `tmp` onto `dest`; for lack of space, remove `tmp` and raise `DiskFull` naming the free space and the fix."
+    try:
+        hook = os.environ.get('BNREG_TEST_DISK_FULL', '').split('@')   # test hook: 'NAME' (every write of NAME fails) or 'NAME@K' (from the K-th on)
+        if hook[0] == dest.name:
+            _WRITES[dest.name] = _WRITES.get(dest.name, 0) + 1
+            if _WRITES[dest.name] >= int(hook[1] if len(hook) > 1 else 1): raise OSError(errno.ENOSPC, 'No space left on device (test hook)')
+        write(tmp)
+    except Exception as e:
+        if not _no_space(e): raise
+        tmp.unlink(missing_ok=True)
+        free = shutil.disk_usage(dest.parent).free
+        raise DiskFull(errno.ENOSPC, f"no space left on the device of {dest.parent} to write {dest.name} ({free / 2**20:.1f} MiB free "
+                       f"there; the partial {tmp.name} was removed). {dest.name} and the files before it are intact: free some space "
+                       f"(or move the run folder to a larger disk), then run the same command with --resume {dest.parent}") from None
+    os.replace(tmp, dest)
+
 def save_checkpoint(ck:dict, out:Path):
-    "Write `ck` as `out/last.pth`, keeping the previous `last.pth` as `prev.pth`; each file is complete or absent."
-    out, tmp = Path(out), Path(out) / 'last.pth.tmp'
-    torch.save(ck, tmp)
-    if (out / 'last.pth').exists(): os.replace(out / 'last.pth', out / 'prev.pth')
-    os.replace(tmp, out / 'last.pth')
+    "Write `ck` as `out/last.pth`, keeping the previous `last.pth` as `prev.pth`; each file is complete or absent (a full disk: `DiskFull`)."
+    out = Path(out)
+    def write(tmp):
+        torch_save(ck, tmp)
+        if (out / 'last.pth').exists(): os.replace(out / 'last.pth', out / 'prev.pth')
+    _write_or_disk_full(write, out / 'last.pth.tmp', out / 'last.pth')
+
+WEIGHTS_FORMAT = 'bnreg_nb weights 1'
+
+def save_weights(model:nn.Module, f:Path, **meta):
+    "The model's weights (its state dict) as a safetensors file, with `meta` (epoch, top-1, ...) as text in its header: no pickle in it."
+    from safetensors.torch import save
+    sd = {k: v.detach().cpu().contiguous().clone() for k, v in unwrap_model(model).state_dict().items()}   # clone: no shared storage
+    data, f = save(sd, metadata={'format': WEIGHTS_FORMAT, **{k: str(v) for k, v in meta.items()}}), Path(f)
+    _write_or_disk_full(lambda tmp: tmp.write_bytes(data), f.with_name(f.name + '.tmp'), f)   # a plain write: a full disk is an OSError
+
+def load_weights(f:Path, device='cpu') -> tuple[dict, dict]:
+    "The state dict and the header's text of a safetensors weights file (`save_weights`'s): tensors only, nothing to unpickle."
+    from safetensors import safe_open
+    with safe_open(str(f), framework='pt', device=str(device)) as h:
+        return {k: h.get_tensor(k) for k in h.keys()}, dict(h.metadata() or {})
 
 def plain(o):
     "`o` with fastcore's `L` lists made plain lists and numpy scalars Python numbers, everywhere inside it: what `torch.load(..., weights_only=True)` reads back."
@@ -348,6 +407,36 @@ def fmt_duration(s:float) -> str:
     "A duration for people: '45 s', '12 min', '3.4 h'."
     return f"{s:.0f} s" if s < 90 else f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
 
+
+# %% ../nbs/08_callbacks.ipynb #e23a0002
+class StepLog(Callback):
+    "One line every `every` training steps or seconds: epoch, step, mean loss since the last line, images/s, time left."
+    order = 75
+    def __init__(self, every:str|int='1m',      # `parse_every`: steps ('200') or a duration ('30s', '1m')
+                 epochs:int|None=None,         # epochs of the whole run (default: this fit's)
+                 start_epoch:int=0,            # epochs done before this fit (a resumed run)
+                 say:Callable=print):          # where lines go
+        self.every, self.epochs, self.start_epoch, self.say = parse_every(every), epochs, start_epoch, say
+    def before_fit(self):
+        self.t_fit, self.steps_fit = time.monotonic(), 0
+        self.total = (self.epochs or self.start_epoch + self.n_epoch) - self.start_epoch   # epochs this fit runs
+        self._reset(self.t_fit)
+    def _reset(self, t): self.t_line, self.lsum, self.n_img, self.n_steps = t, None, 0, 0
+    def after_batch(self):
+        if not self.training: return
+        bs = find_bs(self.learn.yb)
+        l = self.learn.loss.detach().float() * bs
+        self.lsum = l if self.lsum is None else self.lsum + l
+        self.n_img += bs; self.n_steps += 1; self.steps_fit += 1
+        now = time.monotonic()
+        kind, v = self.every if self.every else ('steps', 0)
+        if not (kind == 'steps' and v and self.steps_fit % v == 0 or kind == 'seconds' and now - self.t_line >= v): return
+        left = (self.total - self.epoch) * self.n_iter - (self.iter + 1)
+        eta = (now - self.t_fit) / self.steps_fit * left
+        self.say(f"epoch {self.start_epoch + self.epoch + 1}/{self.start_epoch + self.total}  step {self.iter + 1}/{self.n_iter}  "
+                 f"loss {(self.lsum / self.n_img).item():.4f}  {self.n_img / max(now - self.t_line, 1e-9):.0f} img/s  "
+                 f"~{fmt_duration(eta)} left")
+        self._reset(now)
 
 # %% ../nbs/08_callbacks.ipynb #884baf20
 class RunLog(Callback):
@@ -450,7 +539,11 @@ class RunLog(Callback):
         if self.write:
             ck = self.checkpoint(e)
             save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
-            if is_best: atomic_save(ck, self.out / 'best.pth')
+            meta = dict(epoch=e, top1=row['top1'], arch=self.cfg.get('arch'), norm=self.cfg.get('norm'))
+            save_weights(self.net, self.out / 'last.safetensors', **meta)    # the weights alone, for sharing: no pickle
+            if is_best:
+                atomic_save(ck, self.out / 'best.pth')
+                save_weights(self.net, self.out / 'best.safetensors', **meta)
             atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
             self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
                         f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
@@ -545,12 +638,12 @@ class RunLog(Callback):
         dl.get_idxs = lambda: list(get_idxs())[k * dl.bs:]    # the epoch's order (seeded by EpochSeed), without the k batches done
         # the checkpoint's RNG states, restored where the uninterrupted run had them: right before the next batch is made.
         # Without workers that is where the items are made; with workers, where the main process transforms the batch
-        # (the workers' own draws, e.g. the crops of image folders, then differ: same batches, other augmentation).
+        # (the workers draw nothing from a stream: `ImageFiles` seeds each item's crop from (epoch seed, item)).
         def restore_then(samps): set_rng_states(mine['rng']); yield from create_batches(samps)
         def restore_once(b):
             set_rng_states(mine['rng']); dl.after_batch = after_batch
             return after_batch(b)
-        if getattr(dl, 'num_workers', 0) == 0: dl.create_batches = restore_then
+        if dl.fake_l.num_workers == 0: dl.create_batches = restore_then   # (a fastai loader's `num_workers` is not its worker count)
         else: dl.after_batch = restore_once
         try:
             for i, b in enumerate(dl, k): learn.one_batch(i, b)

@@ -24,8 +24,8 @@ __all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNI
            'SMALL_DATASETS', 'DATASET_ALIASES', 'HOLDOUT_SEED', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD',
            'data_root', 'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx', 'fmnist_tensors',
            'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm', 'holdout_split', 'DataError', 'image_folders',
-           'write_image_tree', 'UnreadableImage', 'decode_rgb', 'imagenet_tfms', 'ImageFiles', 'count_bad_images',
-           'SyntheticImages', 'get_dls']
+           'write_image_tree', 'UnreadableImage', 'decode_rgb', 'imagenet_tfms', 'item_seed', 'ImageFiles',
+           'count_bad_images', 'SyntheticImages', 'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -361,16 +361,34 @@ def imagenet_tfms(train:bool, size:int=224, resize:int|None=None):
     if train: return v2.Compose([v2.RandomResizedCrop(size, antialias=True), v2.RandomHorizontalFlip()])
     return v2.Compose([v2.Resize(resize or round(size * 256 / 224), antialias=True), v2.CenterCrop(size)])
 
+def item_seed(seed:int, i:int) -> int:
+    "A 32-bit seed for item `i` of an epoch seeded with `seed` (splitmix64's mixer; torch's CPU generator keeps only a seed's low 32 bits)."
+    m = 2**64 - 1
+    z = (seed * 0x9E3779B97F4A7C15 + i + 1) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return (z ^ (z >> 31)) & 0xFFFFFFFF
+
 class ImageFiles(Dataset):
     "(file, label) pairs -> (transformed uint8 image, label); unreadable files are skipped and logged, or raise if `strict`."
-    def __init__(self, samples, tfm=None, strict:bool=False, bad_log:Path|str|None=None):
-        self.samples, self.tfm, self.strict, self.bad_log = samples, tfm, strict, bad_log
+    def __init__(self, samples, tfm=None, strict:bool=False, bad_log:Path|str|None=None,
+                 seed:int|None=None):   # augmentation seed: item i's draws come from `item_seed(seed, i)` alone (None: the global stream)
+        self.samples, self.tfm, self.strict, self.bad_log, self.seed = samples, tfm, strict, bad_log, seed
         self.bad = []
     def __len__(self): return len(self.samples)
+    def set_epoch(self, seed:int|None):
+        "The augmentation seed of the coming epoch (the training command's `EpochSeed` sets it before the loader starts its workers)."
+        self.seed = seed
+    def _tfm(self, img, i):
+        if self.tfm is None: return img
+        if self.seed is None: return self.tfm(img)
+        with torch.random.fork_rng(devices=[]):   # the global stream is neither read nor advanced
+            torch.manual_seed(item_seed(self.seed, i))
+            return self.tfm(img)
     def __getitem__(self, i):
         for k in range(min(len(self.samples), 100)):
             path, label = self.samples[(i + k) % len(self.samples)]
-            try: img = self.tfm(decode_rgb(path)) if self.tfm else decode_rgb(path)   # any failure of this file skips it
+            try: img = self._tfm(decode_rgb(path), i)   # any failure of this file skips it; a replacement draws as item i
             except Exception as e:
                 msg = f"cannot decode {path} ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
                 if self.strict:

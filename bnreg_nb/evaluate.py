@@ -18,7 +18,7 @@ from fastai.learner import Learner
 from .core import run_record, cli, unwrap_model
 from .diagnostics import NormDiagnostics
 from .data import get_dls, SMALL_DATASETS, DATASET_ALIASES, DataError, DataNotFound, UnreadableImage
-from .callbacks import load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint
+from .callbacks import load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint, load_weights, CKPT_FILES
 from .train import BASE, build_model, make_learner, norm_options, main as train_main
 
 # %% auto #0
@@ -70,8 +70,16 @@ class Run:
         learn.data_info = info   # `get_dls`' description of the data (name, valid_set, n_valid, ...)
         return learn
 
+def _from_safetensors(f:Path) -> dict:
+    "A checkpoint-like dict from a weights file (`callbacks.save_weights`): the weights, the epoch, and metrics.csv's rows up to it."
+    try: sd, meta = load_weights(f)
+    except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}: {str(e)[:120]}).") from None
+    e, m = int(meta.get('epoch', 0)), f.parent / 'metrics.csv'
+    history = [r for r in pd.read_csv(m).to_dict('records') if r['epoch'] <= e] if m.exists() else []
+    return dict(model=sd, epoch=e, step=0, history=history)
+
 def load_run(folder:Path|str,      # a run folder (the training command's --out)
-             which:str='best',     # 'best' (best.pth: highest validation top-1) or 'last' (the newest readable checkpoint)
+             which:str='best',     # 'best' (highest validation top-1) or 'last' (the newest readable checkpoint)
              device='cpu',         # where the model goes
             ) -> Run:
     "The run in `folder`: its model (rebuilt with `train.build_model`, the checkpoint's weights, eval mode) and its configuration."
@@ -81,13 +89,18 @@ def load_run(folder:Path|str,      # a run folder (the training command's --out)
         raise RunError(f"{folder} is not a run folder (no config.json there): pass the --out folder of a `python -m bnreg_nb.train` run.")
     conf = json.loads((folder / 'config.json').read_text())
     c, d = {**BASE, **conf['config']}, conf['data']
-    if which == 'last': ck, f = load_checkpoint(folder, 'cpu', say=lambda s: print(s, file=sys.stderr))
+    st = folder / f'{which}.safetensors'
+    if which == 'last' and any((folder / n).exists() for n in CKPT_FILES) or which == 'best' and not st.exists() and (folder / 'best.pth').exists():
+        if which == 'last': ck, f = load_checkpoint(folder, 'cpu', say=lambda s: print(s, file=sys.stderr))   # may be newer: inside an epoch
+        else:
+            f = folder / 'best.pth'
+            try: ck = safe_load(f, 'cpu')
+            except UnsafeCheckpoint as e: raise RunError(str(e)) from None
+            except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}): use which='last' (--which last).") from None
+    elif st.exists(): ck, f = _from_safetensors(st), st   # weights only: nothing in the file can run code
     else:
-        f = folder / 'best.pth'
-        if not f.exists(): raise RunError(f"{f} does not exist (no epoch of the run finished yet?): use which='last' (--which last).")
-        try: ck = safe_load(f, 'cpu')
-        except UnsafeCheckpoint as e: raise RunError(str(e)) from None
-        except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}): use which='last' (--which last).") from None
+        raise RunError(f"{folder} has neither {which}.safetensors nor {'best.pth' if which == 'best' else 'last.pth or prev.pth'} "
+                       f"(no epoch of the run finished yet?)" + (": use which='last' (--which last)." if which == 'best' else "."))
     model = build_model(c['arch'], d['num_classes'], d['in_chans'], c['norm'], c['init'], c['dropout'], **norm_options(c))
     model.load_state_dict(ck['model'])
     return Run(model.to(device).eval(), c, d, conf.get('classes'), folder, which, f, ck['epoch'], ck.get('step') or 0,

@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #0a3f6562
 from __future__ import annotations
-import os, sys, re, json, time, argparse, datetime, warnings
+import os, sys, re, json, time, fcntl, socket, argparse, datetime, warnings
 from pathlib import Path
 from functools import partial
 from typing import Callable, NamedTuple
@@ -29,14 +29,14 @@ from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
                                 FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
-                                CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
+                                EXIT_NO_SPACE, DiskFull, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
            'RESUMABLE', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'ConfigError', 'recipe_config',
            'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs', 'fixed_batch',
-           'build_model', 'make_learner', 'small_input_note', 'run', 'main']
+           'build_model', 'make_learner', 'small_input_note', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -164,7 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "(several processes, GPUs, machines, TPU). Values come from BASE, then the recipe, then your flags.",
         epilog="recipes:\n" + '\n'.join(f"  {k}: {v['_about']}" for k, v in RECIPES.items()) +
                "\n\nexit codes: 0 done, 2 bad configuration or data (or no usable checkpoint to resume), 3 the loss became NaN/infinite, "
-               f"{EXIT_RESUMABLE} stopped by SIGTERM/SIGUSR1 after writing a checkpoint (run the same command with --resume to continue).",
+               f"{EXIT_NO_SPACE} a file of the run could not be written for lack of space (the checkpoints before it are intact), "
+               f"{EXIT_RESUMABLE} stopped by SIGTERM/SIGUSR1 after writing a checkpoint (run the same command with --resume to continue)."
+               "\n\nresume: a run continues exactly (bit for bit on CPU) after a kill or a stop, from its last checkpoint, also inside an "
+               "epoch and on image folders with any number of --workers (each image's crop is drawn from the epoch's seed and its "
+               "position); on a GPU, non-deterministic kernels make it agree to rounding only.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     fx = {k: f"{v:g}" for k, v in FIXUP_DEFAULTS.items()}   # Fixup's defaults, said next to the default
     fx['warmup'] = f"{FIXUP_DEFAULTS['warmup']:g} epochs, at most {FIXUP_WARMUP_SHARE:g} x --epochs"
@@ -368,6 +372,44 @@ def small_input_note(arch:str, image_size:int) -> str|None:
             f"and it trains poorly on them. For {image_size}-pixel data use a CIFAR-style network (--arch resnet20, resnet56, resnet110 "
             f"or wrn_16_4); for {arch} use ImageNet-sized images (--data /path/to/imagenet, or an image folder with --image-size 224).")
 
+# %% ../nbs/10_train.ipynb #e21b0002
+class RunLocked(ConfigError):
+    "The run folder is held by a live run (its `run.lock` is locked)."
+
+def check_writable(out:Path):
+    "Refuse an `--out` that cannot be written (checked on the folder, or on the nearest existing folder above it), before any training."
+    p = Path(out).expanduser().absolute()
+    while not p.exists() and p != p.parent: p = p.parent
+    if not p.is_dir(): raise ConfigError(f"--out {out}: {p} is a file, not a folder. Choose another --out.")
+    if not os.access(p, os.W_OK | os.X_OK):
+        ro = bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+        raise ConfigError(f"--out {out} cannot be written: {p} is {'on a read-only filesystem' if ro else 'not writable by this user'}. "
+                          f"Choose a folder you can write to (for example --out ~/runs/NAME).")
+
+class RunLock:
+    "An exclusive advisory lock (`flock`) on a run folder, in `out/run.lock` (holder's pid, host, time), held while the run lives."
+    def __init__(self, out:Path): self.out, self.f, self.made = Path(out), None, False
+    def acquire(self) -> 'RunLock':
+        self.made = not self.out.exists()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.f = open(self.out / 'run.lock', 'a+')
+        try: fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.f.seek(0); holder = self.f.read().strip() or 'a process that did not say who it is'
+            self.f.close(); self.f = None
+            raise RunLocked(f"{self.out} is in use by a live run ({holder}). Wait for it to end (then --resume {self.out}), "
+                            f"or choose another --out. Its lock goes away by itself when that process ends.") from None
+        except OSError as e:   # no flock on this filesystem: go on, unprotected
+            warnings.warn(f"cannot lock {self.out / 'run.lock'} ({e.strerror}): a second run on this folder would not be detected")
+        self.f.seek(0); self.f.truncate()
+        self.f.write(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%dT%H:%M:%S'))) + '\n'); self.f.flush()
+        return self
+    def release(self):
+        "Unlock; a folder this run created and left otherwise empty (it failed before writing anything) is removed."
+        if self.f is None: return
+        self.f.close(); self.f = None   # closing the file drops the lock
+        if self.made and {p.name for p in self.out.iterdir()} == {'run.lock'}: (self.out / 'run.lock').unlink(); self.out.rmdir()
+
 # %% ../nbs/10_train.ipynb #ddd7823a
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
 
@@ -400,6 +442,17 @@ def run(c:dict) -> dict:
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
     out = Path(broadcast_object(str(out)))
+    why, lock = None, None
+    if main:   # the folder: writable, and this run's alone (then every process stops alike on a refusal)
+        try: check_writable(out); lock = RunLock(out).acquire()
+        except ConfigError as e: why = str(e)
+    if (why := broadcast_object(why)): raise (RunLocked if 'in use by a live run' in why else ConfigError)(why)
+    try: return _run_locked(c, state, out, resume)
+    finally:
+        if lock is not None: lock.release()
+
+def _run_locked(c, state, out, resume):
+    world, rank, main, device = state.num_processes, state.process_index, state.is_main_process, state.device
     if not resume and not c.get('_auto') and (out / 'config.json').exists():
         raise ConfigError(f"{out} already holds a run: continue it with --resume {out}, or choose another --out.")
     c = {**c, 'out': str(out)}
@@ -469,6 +522,7 @@ def run(c:dict) -> dict:
         with preemption: learn.fit(c['epochs'] - start, reset_opt=False)
     except Diverged as e: status, err = 'diverged', e
     except Preempted as e: status, err = 'preempted', e
+    except DiskFull as e: status, err = 'disk full', e
     finally:
         if num_distrib() > 0: learn.remove_cb(AccelerateTrainer)
         runlog.close()   # the TensorBoard log, also after a fit an exception ended
@@ -487,6 +541,11 @@ def run(c:dict) -> dict:
         rec['error'] = str(err)
         msg = f"Preempted: {err}.\n  Continue with the same command and --resume {out} (or --resume auto --out {out})."
     summary = _summary(c, rec, learn)
+    if status == 'disk full':
+        rec['error'] = err.strerror
+        try: atomic_write(json.dumps(_summary(c, rec, learn), indent=2, default=str), out / 'summary.json')
+        except DiskFull: pass   # summary.json keeps its last state ('running')
+        raise err
     if main:
         atomic_write(json.dumps(summary, indent=2, default=str), out / 'summary.json')
         if status == 'diverged': raise Diverged(msg)
@@ -520,6 +579,7 @@ def main(argv:list[str]|None=None, # the flags (default: the process's arguments
     except UnreadableImage as e: return fail(str(e).strip().splitlines()[-1], 2)
     except Diverged as e: return fail(e, 3)
     except Preempted as e: return fail(e, EXIT_RESUMABLE)
+    except DiskFull as e: return fail(e.strerror, EXIT_NO_SPACE)
 
 # %% ../nbs/10_train.ipynb #6c0d8974
 if __name__ == '__main__' and not in_ipython(): sys.exit(main())
