@@ -606,4 +606,5 @@ d = { 'settings': { 'branch': 'main',
                                 'bnreg_nb.train.recipe_config': ('train.html#recipe_config', 'bnreg_nb/train.py'),
                                 'bnreg_nb.train.resolve_config': ('train.html#resolve_config', 'bnreg_nb/train.py'),
                                 'bnreg_nb.train.run': ('train.html#run', 'bnreg_nb/train.py'),
+                                'bnreg_nb.train.run_callbacks': ('train.html#run_callbacks', 'bnreg_nb/train.py'),
                                 'bnreg_nb.train.small_input_note': ('train.html#small_input_note', 'bnreg_nb/train.py')}}}

@@ -19,9 +19,8 @@ from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, find_blocks
 from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
-from .callbacks import EpochSeed, LRSchedule, NanGuard, RunLog, FreeGrads, Precision, lr_mult
-from .distributed import WeightSync
-from .train import make_learner, peak_lrs
+from .callbacks import lr_mult
+from .train import make_learner, peak_lrs, run_callbacks
 from .experiments import train_config, write_record, pick, _threads
 from .core import set_style, legend_below, FIG_WIDTH
 
@@ -61,10 +60,7 @@ def command_learner(cfg:dict,          # a full configuration (`train_config`)
     info = dict(num_classes=int(max(int(b[1].max()) for b in batches)) + 1, in_chans=x.shape[1])
     learn = make_learner(cfg, dls, info, out, device)
     if cfg['compile']: learn.model = torch.compile(learn.model)
-    cbs = [EpochSeed(cfg['seed']), LRSchedule(learn.lr, cfg['epochs'], cfg['warmup'], cfg['schedule']), NanGuard(),
-           RunLog(out, cfg, write=True), WeightSync(), FreeGrads()]
-    if cfg['precision'] != 'fp32': cbs.append(Precision(cfg['precision'], device.type))
-    learn.add_cbs(cbs + [TrainTimer()])
+    learn.add_cbs(run_callbacks(cfg, learn, Path(out), device.type) + [TrainTimer()])   # the command's own list
     learn.remove_cb(ProgressCallback)
     return learn
 

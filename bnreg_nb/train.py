@@ -29,14 +29,15 @@ from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
                                 FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
-                                EXIT_NO_SPACE, DiskFull, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
+                                EXIT_NO_SPACE, DiskFull, StepLog, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
            'RESUMABLE', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'ConfigError', 'recipe_config',
            'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs', 'fixed_batch',
-           'build_model', 'make_learner', 'small_input_note', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
+           'build_model', 'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock',
+           'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -90,7 +91,7 @@ def _ckpt_every(s:str) -> str:
     parse_every(s); return s
 
 INITS = ('default', 'fixup')
-RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'ckpt_every', 'log')   # what --resume may change
+RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'console', 'log_every', 'ckpt_every', 'log')   # what --resume may change
 
 FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
@@ -133,7 +134,10 @@ FLAGS = dict(
     out=Flag(str, None, "output folder (default: runs/<time>-<arch>-<variant>)"),
     sync_bn=Flag(bool, False, "synchronize BatchNorm statistics across processes (SyncBatchNorm); off by default because it changes BatchNorm's noise"),
     strict_images=Flag(bool, False, "stop at the first unreadable image (default: skip it, count it in summary.json, list it in bad_images.txt)"),
-    progress=Flag(bool, True, "show progress bars (main process only)"),
+    progress=Flag(bool, True, "show progress while training (main process only; --no-progress: only the line after each epoch)"),
+    console=Flag(str, 'auto', "how progress shows: auto (a progress bar in a terminal; lines when the output is a file or a pipe, as under SLURM), "
+                 "bar, or lines (one line every --log-every: epoch, step, loss, img/s, time left)", ('auto', 'bar', 'lines')),
+    log_every=Flag(_ckpt_every, '1m', "with lines: a line every N training steps (e.g. 200) or every duration (e.g. 30s, 1m)"),
     ckpt_every=Flag(_ckpt_every, None, "also write a resumable checkpoint inside epochs: every N training steps (e.g. 500) or every duration (e.g. 10m, 30s, 1h); the last two checkpoints are kept"),
     block_norms=Flag(bool, False, "also record the mean output norm of every residual block (train and validation) in metrics.csv"),
     log=Flag(str, 'csv', "where the metrics go: csv (metrics.csv), or tensorboard (metrics.csv and TensorBoard event files in <out>/tensorboard/: "
@@ -372,6 +376,29 @@ def small_input_note(arch:str, image_size:int) -> str|None:
             f"and it trains poorly on them. For {image_size}-pixel data use a CIFAR-style network (--arch resnet20, resnet56, resnet110 "
             f"or wrn_16_4); for {arch} use ImageNet-sized images (--data /path/to/imagenet, or an image folder with --image-size 224).")
 
+# %% ../nbs/10_train.ipynb #e22a0002
+def run_callbacks(c:dict,                  # the run's configuration
+                  learn:Learner,           # `make_learner`'s Learner (its peak learning rates are scheduled)
+                  out:Path,                # the run folder (`RunLog` writes there)
+                  device_type:str='cpu',   # 'cpu', 'cuda' or 'xla'
+                  start:int=0,             # epochs done before this fit (a resumed run)
+                  history=None, best=None, # a resumed run's rows and best row
+                  write:bool=True,         # write files and print (the main process only)
+                  preemption=None,         # a `Preemption` (SIGTERM/SIGUSR1 -> checkpoint and stop)
+                  resume_state=None,       # a mid-epoch checkpoint to continue from
+                  scaler_state=None,       # a resumed run's grad-scaler state (fp16)
+                  console_lines:bool=False, # print a `StepLog` line every --log-every
+                 ) -> list:
+    "The callbacks a run adds to `make_learner`'s Learner, in the order they are added."
+    cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start), NanGuard(start),
+           RunLog(out, c, start, history, best, write=write, ckpt_every=c.get('ckpt_every'), preemption=preemption,
+                  resume_state=resume_state, tensorboard=c.get('log') == 'tensorboard'),
+           WeightSync(start), FreeGrads()]
+    if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device_type, scaler_state))
+    if device_type == 'xla': cbs.append(XLAMarkStep())
+    if console_lines: cbs.append(StepLog(c.get('log_every', '1m'), c['epochs'], start))
+    return cbs
+
 # %% ../nbs/10_train.ipynb #e21b0002
 class RunLocked(ConfigError):
     "The run folder is held by a live run (its `run.lock` is locked)."
@@ -490,15 +517,13 @@ def _run_locked(c, state, out, resume):
             return json.loads((out / 'summary.json').read_text()) if (out / 'summary.json').exists() else {}
     if c['compile']: learn.model = torch.compile(net)
     preemption = Preemption()
-    runlog = RunLog(out, c, start, history, best, write=main, ckpt_every=c.get('ckpt_every'), preemption=preemption, resume_state=mid,
-                    tensorboard=c.get('log') == 'tensorboard')
-    wsync = WeightSync(start)
-    cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start),
-           NanGuard(start), runlog, wsync, FreeGrads()]
-    if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device.type, scaler_state))
-    if device.type == 'xla': cbs.append(XLAMarkStep())
+    con = c.get('console', 'auto')   # (runs started before --console have none)
+    lines = c['progress'] and main and (con == 'lines' or con == 'auto' and not sys.stdout.isatty())
+    cbs = run_callbacks(c, learn, out, device.type, start, history, best, write=main, preemption=preemption, resume_state=mid,
+                        scaler_state=scaler_state, console_lines=lines)
     learn.add_cbs(cbs)
-    if not (c['progress'] and main): learn.remove_cb(ProgressCallback)
+    runlog, wsync = (next(cb for cb in cbs if isinstance(cb, t)) for t in (RunLog, WeightSync))
+    if lines or not (c['progress'] and main): learn.remove_cb(ProgressCallback)
     # --- files: only the main process writes
     rec = dict(status='running', world_size=world, device=str(device), data={k: v for k, v in info.items() if k != 'classes'})
     if main:
@@ -553,7 +578,7 @@ def _run_locked(c, state, out, resume):
         f = summary['final']
         print(f"Done: top-1 {100 * f['top1']:.2f}% (best {100 * summary['best']['top1']:.2f}% at epoch {summary['best']['epoch']}) "
               f"after {summary['epochs_done']} epochs, {summary['train_seconds']:.0f} s.\nOutputs in {out.resolve()}/: "
-              f"config.json, metrics.csv, last.pth, best.pth, summary.json" + (', tensorboard/' if c.get('log') == 'tensorboard' else '') +
+              f"config.json, metrics.csv, last.pth, best.pth, summary.json, weights alone in last.safetensors and best.safetensors" + (', tensorboard/' if c.get('log') == 'tensorboard' else '') +
               (f"; {summary['bad_images']} unreadable image(s) skipped, listed in bad_images.txt" if summary['bad_images'] else ''), flush=True)
     elif status == 'diverged': raise Diverged(str(err))
     elif status == 'preempted': raise Preempted(str(err), err_path)
