@@ -23,14 +23,14 @@ from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
 from accelerate import PartialState
 from accelerate.utils import reduce, gather_object
-from .core import unwrap_model, native_bf16
+from .core import unwrap_model, native_bf16, find_classifier
 from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
 
 # %% auto #0
 __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIGHTS_FORMAT', 'TENSORBOARD_MISSING', 'EpochSeed',
            'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard',
-           'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'atomic_save', 'atomic_write', 'rng_states',
+           'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write', 'rng_states',
            'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull', 'torch_save',
            'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
            'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'StepLog', 'RunLog']
@@ -200,6 +200,22 @@ class XLAMarkStep(Callback):
     def after_step(self):
         import torch_xla.core.xla_model as xm   # only on a TPU machine
         xm.mark_step()
+
+# %% ../nbs/08_callbacks.ipynb #e24a0002
+class AGC(Callback):
+    "Adaptive gradient clipping (NFNets): each unit's gradient at most `clip_factor` times its weights' norm; the classifier is not clipped."
+    order = MixedPrecision.order + 1   # after the grad scaler unscales (as fastai's GradientClip)
+    def __init__(self, clip_factor:float=0.01,   # lambda: the largest gradient-to-weight norm ratio of a unit
+                 eps:float=1e-3,                 # the weight norm's floor (units initialized at zero can still move)
+                 skip_classifier:bool=True):     # leave the final linear layer unclipped, as NFNets do
+        if not clip_factor > 0: raise ValueError(f"AGC's clip factor must be positive (NFNets use 0.01-0.16), got {clip_factor}")
+        self.clip_factor, self.eps, self.skip_classifier = clip_factor, eps, skip_classifier
+    def before_fit(self):
+        from timm.utils import adaptive_clip_grad
+        self._clip = adaptive_clip_grad
+        skip = set(map(id, find_classifier(self.learn.model).parameters())) if self.skip_classifier else set()
+        self.params = [p for p in self.learn.model.parameters() if id(p) not in skip]
+    def before_step(self): self._clip(self.params, self.clip_factor, self.eps)
 
 # %% ../nbs/08_callbacks.ipynb #c9799f8b
 CSV_COLUMNS = ['epoch', 'train_loss', 'penalty', 'valid_loss', 'top1', 'top5', 'embedding_norm', 'logit_norm',
