@@ -437,13 +437,13 @@ class StepLog(Callback):
         self.t_fit, self.steps_fit = time.monotonic(), 0
         self.total = (self.epochs or self.start_epoch + self.n_epoch) - self.start_epoch   # epochs this fit runs
         self._reset(self.t_fit)
-    def _reset(self, t): self.t_line, self.lsum, self.n_img, self.n_steps = t, None, 0, 0
+    def _reset(self, t): self.t_line, self.lsum, self.n_img = t, None, 0
     def after_batch(self):
         if not self.training: return
         bs = find_bs(self.learn.yb)
         l = self.learn.loss.detach().float() * bs
         self.lsum = l if self.lsum is None else self.lsum + l
-        self.n_img += bs; self.n_steps += 1; self.steps_fit += 1
+        self.n_img += bs; self.steps_fit += 1
         now = time.monotonic()
         kind, v = self.every if self.every else ('steps', 0)
         if not (kind == 'steps' and v and self.steps_fit % v == 0 or kind == 'seconds' and now - self.t_line >= v): return

@@ -90,14 +90,15 @@ def load_run(folder:Path|str,      # a run folder (the training command's --out)
     conf = json.loads((folder / 'config.json').read_text())
     c, d = {**BASE, **conf['config']}, conf['data']
     st = folder / f'{which}.safetensors'
-    if which == 'last' and any((folder / n).exists() for n in CKPT_FILES) or which == 'best' and not st.exists() and (folder / 'best.pth').exists():
-        if which == 'last': ck, f = load_checkpoint(folder, 'cpu', say=lambda s: print(s, file=sys.stderr))   # may be newer: inside an epoch
-        else:
-            f = folder / 'best.pth'
-            try: ck = safe_load(f, 'cpu')
-            except UnsafeCheckpoint as e: raise RunError(str(e)) from None
-            except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}): use which='last' (--which last).") from None
-    elif st.exists(): ck, f = _from_safetensors(st), st   # weights only: nothing in the file can run code
+    if which == 'best' and st.exists(): ck, f = _from_safetensors(st), st   # weights only: nothing in the file can run code
+    elif which == 'best' and (folder / 'best.pth').exists():
+        f = folder / 'best.pth'
+        try: ck = safe_load(f, 'cpu')
+        except UnsafeCheckpoint as e: raise RunError(str(e)) from None
+        except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}): use which='last' (--which last).") from None
+    elif which == 'last' and any((folder / n).exists() for n in CKPT_FILES):   # newer than last.safetensors when written inside an epoch
+        ck, f = load_checkpoint(folder, 'cpu', say=lambda s: print(s, file=sys.stderr))
+    elif st.exists(): ck, f = _from_safetensors(st), st
     else:
         raise RunError(f"{folder} has neither {which}.safetensors nor {'best.pth' if which == 'best' else 'last.pth or prev.pth'} "
                        f"(no epoch of the run finished yet?)" + (": use which='last' (--which last)." if which == 'best' else "."))

@@ -469,11 +469,11 @@ def run(c:dict) -> dict:
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
     out = Path(broadcast_object(str(out)))
-    why, lock = None, None
+    refused, lock = None, None
     if main:   # the folder: writable, and this run's alone (then every process stops alike on a refusal)
         try: check_writable(out); lock = RunLock(out).acquire()
-        except ConfigError as e: why = str(e)
-    if (why := broadcast_object(why)): raise (RunLocked if 'in use by a live run' in why else ConfigError)(why)
+        except ConfigError as e: refused = e
+    if (why := broadcast_object(str(refused) if refused else None)): raise refused or ConfigError(why)
     try: return _run_locked(c, state, out, resume)
     finally:
         if lock is not None: lock.release()
