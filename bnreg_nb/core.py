@@ -217,6 +217,7 @@ def legend_below(fig, ax, ncol:int, y:float=-0.1,
 
 # %% ../nbs/00_core.ipynb #4027b451
 LAYERS = [['core'],                                        # run records, the classifier and its hook, epoch means, cli
+          ['normfree'],                                    # SkipInit and normalizer-free ResNets: rewrites of a network without normalization
           ['norms'],                                       # the normalization switch: registry, Ghost, noise-free BatchNorm
           ['models'],                                      # architectures and create_model
           ['fixup', 'penalties', 'noise', 'diagnostics'],  # the paper's mechanisms, one module each

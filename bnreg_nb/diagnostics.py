@@ -15,6 +15,7 @@ from fastai.callback.hook import Hook
 from .core import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms,
                            find_classifier, unwrap_model, set_style, legend_below, FIG_WIDTH)
 from .models import RESIDUAL_BLOCKS
+from .normfree import NFBlock
 
 # %% auto #0
 __all__ = ['BLOCK_TYPES', 'representation_norms', 'find_blocks', 'NormDiagnostics', 'plot_norms', 'plot_block_norms']
@@ -33,7 +34,7 @@ def representation_norms(model:nn.Module,                # any model with a fina
     return dict(embedding_norm=example_norms(h).mean().item(), logit_norm=example_norms(z).mean().item())
 
 # %% ../nbs/06_diagnostics.ipynb #9711ac85
-BLOCK_TYPES = (*RESIDUAL_BLOCKS, torchvision.models.resnet.BasicBlock, torchvision.models.resnet.Bottleneck,
+BLOCK_TYPES = (*RESIDUAL_BLOCKS, NFBlock, torchvision.models.resnet.BasicBlock, torchvision.models.resnet.Bottleneck,
                timm.models.resnet.BasicBlock, timm.models.resnet.Bottleneck)
 
 def find_blocks(model:nn.Module) -> dict[str, nn.Module]:

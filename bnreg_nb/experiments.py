@@ -102,7 +102,7 @@ def train_variants(variants:dict,             # name -> configuration overrides 
 GROWTH_ARCHS = 'resnet8,resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet18,resnet34,resnet50,resnet101,resnet152'
 IMAGENET_RESNETS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')
 GROWTH_VARIANTS = {'BatchNorm': dict(norm='batch'), 'no norm (He init)': dict(norm='none'),
-                   'Fixup': dict(norm='none', init='fixup')}
+                   'Fixup': dict(norm='none', init='fixup'), 'SkipInit': dict(norm='skipinit'), 'NF-ResNet': dict(norm='nf')}
 
 def imagenet_input(x:torch.Tensor, size:int=224) -> torch.Tensor:
     "A batch of 1-channel images as an ImageNet network's input: resized to `size` (bilinear), the channel repeated 3 times."
@@ -182,7 +182,7 @@ def growth(out:str='runs/growth',    # output folder: growth.csv, blocks.csv, fi
            size:int=224,             # input size of the ImageNet ResNets
            threads:int=None,         # torch CPU threads (default: torch's)
           ) -> pd.DataFrame:
-    "Explosive growth at initialization: norms of BatchNorm, no-norm and Fixup ResNets on Fashion-MNIST against depth, with the fitted growth per block."
+    "Explosive growth at initialization: norms of BatchNorm, no-norm, Fixup, SkipInit and NF ResNets on Fashion-MNIST against depth, with the fitted growth per block."
     _threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()

@@ -10,7 +10,7 @@ import re, functools
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .norms import NORMS, norm_layer, list_norms, timm_norm_act
+from .norms import batch_norm, norm_parts, list_norms, timm_norm_act
 
 # %% auto #0
 __all__ = ['RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic',
@@ -30,7 +30,7 @@ def _apply(m, x): return x if m is None else m(x)
 # %% ../nbs/02_models.ipynb #66c7ad9b
 class BasicBlock(nn.Module):
     "ResNet basic block (two 3x3 convs), torchvision's layout."
-    expansion = 1
+    expansion, shortcut_attr = 1, 'downsample'   # `shortcut_attr`: where the rewrites of other chapters find the shortcut
     def __init__(self, ci, planes, stride=1, downsample=None, norm=None, conv_bias=None):
         super().__init__()
         self.conv1, self.bn1 = conv_norm(ci, planes, 3, stride, norm, conv_bias)
@@ -45,7 +45,7 @@ class BasicBlock(nn.Module):
 
 class Bottleneck(nn.Module):
     "ResNet bottleneck block (1x1, 3x3, 1x1 convs; stride on the 3x3 as in torchvision v1.5)."
-    expansion = 4
+    expansion, shortcut_attr = 4, 'downsample'
     def __init__(self, ci, planes, stride=1, downsample=None, norm=None, conv_bias=None):
         super().__init__()
         co = planes * self.expansion
@@ -147,6 +147,7 @@ class CifarResNet(nn.Module):
 # %% ../nbs/02_models.ipynb #da9a3aa4
 class WideBasic(nn.Module):
     "Pre-activation wide basic block."
+    shortcut_attr = 'shortcut'
     def __init__(self, ci, co, stride=1, norm=None, conv_bias=None):
         super().__init__()
         self.bn1 = _norm_or_none(norm, ci)
@@ -163,6 +164,7 @@ class WideBasic(nn.Module):
 
 class WideResNet(nn.Module):
     "WRN-`depth`-`widen` for 32x32 images."
+    final_act = True   # an activation after the last block (the normalizer-free rewrite adds one where a network has none)
     def __init__(self, depth=28, widen=10, num_classes=10, norm=None, conv_bias=None, dropout=0.0, in_chans=3):
         super().__init__()
         if (depth - 4) % 6: raise ValueError(f"WRN depth must be 6n+4, got {depth}")
@@ -190,7 +192,7 @@ class WideResNet(nn.Module):
 # %% ../nbs/02_models.ipynb #32ef4b0a
 def _efficientnet(variant, num_classes, norm, dropout, in_chans, **kw):
     import timm
-    extra = {} if norm is NORMS['batch'] else {'norm_layer': functools.partial(timm_norm_act, norm=norm)}
+    extra = {} if norm is batch_norm else {'norm_layer': functools.partial(timm_norm_act, norm=norm)}
     return timm.create_model(variant, num_classes=num_classes, drop_rate=dropout, in_chans=in_chans, **extra, **kw)
 
 # %% ../nbs/02_models.ipynb #ba3dcda8
@@ -212,10 +214,10 @@ def create_model(arch:str,               # a name from `list_archs()`, or `wrn_<
                  norm:str='batch',        # normalization: a name from `list_norms()`
                  dropout:float=0.0,       # Dropout rate on the penultimate features (the classifier's input)
                  in_chans:int=3,          # input channels
-                 **norm_options) -> nn.Module: # options of `norm`, e.g. `ghost_bs=32`
+                 **norm_options) -> nn.Module: # options of `norm`, e.g. `ghost_bs=32`, `alpha=0.2`
     "Build `arch` with normalization `norm` (He initialization, as torchvision); the model answers `get_classifier()`."
     if not 0 <= dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-    nl = norm_layer(norm, **norm_options)
+    nl, rewrite = norm_parts(norm, **norm_options)
     kw = dict(num_classes=num_classes, norm=nl, dropout=dropout, in_chans=in_chans)
     if arch in _RESNETS: m = ResNet(*_RESNETS[arch], **kw)
     elif arch in _CIFAR_RESNETS: m = CifarResNet(_CIFAR_RESNETS[arch], **kw)
@@ -223,4 +225,4 @@ def create_model(arch:str,               # a name from `list_archs()`, or `wrn_<
     elif arch in _EFFNETS: m = _efficientnet(arch, num_classes, nl, dropout, in_chans)
     else: raise ValueError(f"Unknown arch {arch!r}; valid: {', '.join(list_archs())} (or wrn_<depth>_<width>)")
     m.bnreg_config = dict(arch=arch, norm=norm, dropout=dropout, **norm_options)
-    return m
+    return m if rewrite is None else rewrite(m)

@@ -9,12 +9,9 @@ from __future__ import annotations
 import copy
 import torch
 from torch import nn, Tensor
-from fastai.callback.core import Callback
-from .core import unwrap_model
-from .norms import recompute_stats_, ReferenceBatchNorm2d, reference_stats_, clear_reference_
 
 # %% auto #0
-__all__ = ['batch_dependence', 'RecomputeStats', 'ReferenceStats']
+__all__ = ['batch_dependence']
 
 # %% ../nbs/05_noise.ipynb #62123a1f
 @torch.no_grad()
@@ -40,40 +37,3 @@ def batch_dependence(model:nn.Module,  # a model or a single layer
     finally: model.train(was_training)
     ys = torch.stack(outs)
     return (ys.std(0).pow(2).mean().sqrt() / ys.mean(0).pow(2).mean().sqrt()).item()
-
-# %% ../nbs/05_noise.ipynb #28fd1589
-class RecomputeStats(Callback):
-    "Recompute the noise-free BatchNorms' statistics on the fixed batch `xb` every `every` training steps (or each epoch)."
-    order = 5   # after TrainEvalCallback (which calls model.train())
-    def __init__(self, xb,                    # a fixed batch of inputs (tensor), or a list of such batches
-                 every:int|str=1,             # recompute before every `every`-th training step, or 'epoch': before each epoch
-                 bs:int|None=None,            # forward `xb` in pieces of `bs` samples (memory); None: at once
-                 start_epoch:int=0):          # epochs already done (a resumed run counts its steps on from there)
-        if every != 'epoch' and (not isinstance(every, int) or isinstance(every, bool) or every < 1):
-            raise ValueError(f"every must be an int >= 1 (training steps) or 'epoch', got {every!r}")
-        self.xb, self.every, self.bs, self.start_epoch, self.n_recomputed = xb, every, bs, start_epoch, 0
-    def _recompute(self):
-        xs = self.xb.split(self.bs) if (self.bs and isinstance(self.xb, torch.Tensor)) else self.xb
-        recompute_stats_(unwrap_model(self.learn.model), xs); self.n_recomputed += 1
-    def before_train(self):
-        if self.every == 'epoch': self._recompute()
-    def before_batch(self):
-        if self.every == 'epoch' or not self.training: return
-        if (self.start_epoch * self.n_iter + self.learn.train_iter) % self.every == 0: self._recompute()
-
-# %% ../nbs/05_noise.ipynb #4cd44796
-class ReferenceStats(Callback):
-    "Before every training step, compute the reference statistics of `ReferenceBatchNorm2d` layers on the fixed batch `xb` (with gradient)."
-    order = 5   # after TrainEvalCallback (model.train()), before the forward pass
-    def __init__(self, xb:Tensor): # the reference batch: the same images every step
-        self.xb, self.n_steps = xb, 0
-    def before_fit(self):
-        model = unwrap_model(self.learn.model)
-        if not any(isinstance(m, ReferenceBatchNorm2d) for m in model.modules()):
-            raise ValueError("ReferenceStats needs a model with ReferenceBatchNorm2d layers: build it with norm='reference'")
-        self.xb = self.xb.to(next(model.parameters()).device)
-    def before_batch(self):
-        if not self.training: return
-        reference_stats_(unwrap_model(self.learn.model), self.xb); self.n_steps += 1
-    def after_batch(self): clear_reference_(unwrap_model(self.learn.model))   # free the reference graph
-    def after_fit(self): clear_reference_(unwrap_model(self.learn.model))

@@ -6,16 +6,21 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/norms.html.md"""
 
 # %% ../nbs/01_norms.ipynb #4b24d74d
 from __future__ import annotations
-import math, inspect, functools
-from typing import Callable
+import math, inspect, functools, dataclasses
+from typing import Callable, NamedTuple
 import torch
-from torch import nn
+from torch import nn, Tensor
 import torch.nn.functional as F
+from fastai.callback.core import Callback
+from .core import unwrap_model
+from .normfree import skipinit_, nf_
 
 # %% auto #0
-__all__ = ['NORMS', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'ReferenceBatchNorm2d', 'reference_stats_',
-           'clear_reference_', 'batch_norm', 'ghost_norm', 'frozen_norm', 'reference_norm', 'register_norm',
-           'list_norms', 'norm_layer', 'NormAct2d', 'timm_norm_act', 'sync_batchnorm']
+__all__ = ['NORMS', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'RecomputeStats', 'ReferenceBatchNorm2d',
+           'reference_stats_', 'clear_reference_', 'ReferenceStats', 'NormOption', 'NormSpec', 'batch_norm',
+           'ghost_norm', 'frozen_norm', 'reference_norm', 'recompute_companion', 'reference_companion',
+           'parse_steps_or_epoch', 'register_norm', 'list_norms', 'norm_spec', 'norm_parts', 'norm_layer', 'norm_flags',
+           'norm_options', 'norm_companion', 'norm_tag', 'check_norm', 'NormAct2d', 'timm_norm_act', 'sync_batchnorm']
 
 # %% ../nbs/01_norms.ipynb #5c2a2235
 class GhostBatchNorm2d(nn.BatchNorm2d):
@@ -124,6 +129,26 @@ def recompute_stats_(model:nn.Module,  # a model holding `FrozenStatsBatchNorm2d
         model.train(was_training)
     return model
 
+# %% ../nbs/01_norms.ipynb #28fd1589
+class RecomputeStats(Callback):
+    "Recompute the noise-free BatchNorms' statistics on the fixed batch `xb` every `every` training steps (or each epoch)."
+    order = 5   # after TrainEvalCallback (which calls model.train())
+    def __init__(self, xb,                    # a fixed batch of inputs (tensor), or a list of such batches
+                 every:int|str=1,             # recompute before every `every`-th training step, or 'epoch': before each epoch
+                 bs:int|None=None,            # forward `xb` in pieces of `bs` samples (memory); None: at once
+                 start_epoch:int=0):          # epochs already done (a resumed run counts its steps on from there)
+        if every != 'epoch' and (not isinstance(every, int) or isinstance(every, bool) or every < 1):
+            raise ValueError(f"every must be an int >= 1 (training steps) or 'epoch', got {every!r}")
+        self.xb, self.every, self.bs, self.start_epoch, self.n_recomputed = xb, every, bs, start_epoch, 0
+    def _recompute(self):
+        xs = self.xb.split(self.bs) if (self.bs and isinstance(self.xb, torch.Tensor)) else self.xb
+        recompute_stats_(unwrap_model(self.learn.model), xs); self.n_recomputed += 1
+    def before_train(self):
+        if self.every == 'epoch': self._recompute()
+    def before_batch(self):
+        if self.every == 'epoch' or not self.training: return
+        if (self.start_epoch * self.n_iter + self.learn.train_iter) % self.every == 0: self._recompute()
+
 # %% ../nbs/01_norms.ipynb #cccbaa36
 def _normalize(x, mean, var, w, b, eps):
     shape = (1, -1) + (1,) * (x.dim() - 2)
@@ -177,6 +202,44 @@ def clear_reference_(model:nn.Module) -> nn.Module:
     for m in _reference_bns(model): m._ref = None
     return model
 
+# %% ../nbs/01_norms.ipynb #4cd44796
+class ReferenceStats(Callback):
+    "Before every training step, compute the reference statistics of `ReferenceBatchNorm2d` layers on the fixed batch `xb` (with gradient)."
+    order = 5   # after TrainEvalCallback (model.train()), before the forward pass
+    def __init__(self, xb:Tensor): # the reference batch: the same images every step
+        self.xb, self.n_steps = xb, 0
+    def before_fit(self):
+        model = unwrap_model(self.learn.model)
+        if not any(isinstance(m, ReferenceBatchNorm2d) for m in model.modules()):
+            raise ValueError("ReferenceStats needs a model with ReferenceBatchNorm2d layers: build it with norm='reference'")
+        self.xb = self.xb.to(next(model.parameters()).device)
+    def before_batch(self):
+        if not self.training: return
+        reference_stats_(unwrap_model(self.learn.model), self.xb); self.n_steps += 1
+    def after_batch(self): clear_reference_(unwrap_model(self.learn.model))   # free the reference graph
+    def after_fit(self): clear_reference_(unwrap_model(self.learn.model))
+
+# %% ../nbs/01_norms.ipynb #9b1c0e01
+class NormOption(NamedTuple):
+    "A command-line option a normalization brings: `--<name>` of the training command, given to its layer, rewrite or companion."
+    type: Callable             # parses the flag's text
+    help: str                  # its line in --help
+    kw: str|None = None        # the keyword argument it fills (default: its own name)
+    to: str = 'model'          # 'model': the layer factory or the model rewrite; 'companion': the companion callback
+    required: bool = False     # must be given with this normalization
+    at_most: str|None = None   # a configuration key it may not exceed (e.g. 'bs')
+
+@dataclasses.dataclass
+class NormSpec:
+    "A normalization of the switch: how a model gets it, and what it brings to the training command."
+    layer: Callable|None = None       # `layer(num_features, **options) -> nn.Module`; None: no normalization layers
+    model_fn: Callable|None = None    # `model_fn(model, **options) -> model`: a rewrite of the built model (None: only checks options)
+    companion: Callable|None = None   # `companion(batch, bs, **options) -> Callback|None`: the callback training needs
+    options: dict = dataclasses.field(default_factory=dict)   # its command-line options: name -> `NormOption`
+    tag: str = ''                     # its name in run folders: a format string over its options (default: the norm's name)
+    about: str = ''                   # one line for the command's --help
+    syncs: bool = False               # does --sync-bn apply (SyncBatchNorm converts its layers)?
+
 # %% ../nbs/01_norms.ipynb #8c06b7e3
 def batch_norm(num_features:int) -> nn.BatchNorm2d:
     "Factory of `norm='batch'`: `nn.BatchNorm2d(num_features)`."
@@ -202,32 +265,117 @@ def reference_norm(num_features:int,        # channels
     "Factory of `norm='reference'`: `ReferenceBatchNorm2d(num_features, momentum=momentum)`."
     return ReferenceBatchNorm2d(num_features, momentum=momentum)
 
-NORMS: dict[str, Callable|None] = {'batch': batch_norm, 'none': None, 'ghost': ghost_norm, 'frozen': frozen_norm,
-                                   'reference': reference_norm}
+def recompute_companion(batch:Callable, bs:int, # `batch(n)`: the first n training images; the batch size
+                        recompute_every:int|str|None=None) -> RecomputeStats|None:
+    "Companion of `norm='frozen'`: `RecomputeStats` on the first 256 training images, when `recompute_every` is given."
+    return None if recompute_every is None else RecomputeStats(batch(256), every=recompute_every)
+
+def reference_companion(batch:Callable, bs:int) -> ReferenceStats:
+    "Companion of `norm='reference'`: `ReferenceStats` on the first `bs` training images."
+    return ReferenceStats(batch(bs))
+
+def parse_steps_or_epoch(s:str) -> int|str:
+    "`--recompute-every`: a number of training steps, or 'epoch'."
+    return s if s == 'epoch' else int(s)
 
 # %% ../nbs/01_norms.ipynb #7530edb8
-def register_norm(name:str, factory:Callable|None=None):
-    "Add `factory(num_features, **options)` to `NORMS` as `name` (usable as a decorator)."
-    if factory is None: return functools.partial(register_norm, name)
-    NORMS[name] = factory
-    return factory
+NORMS: dict[str, NormSpec] = {
+    'batch': NormSpec(batch_norm, tag='bn', about='BatchNorm', syncs=True),
+    'none': NormSpec(tag='nonorm', about='no normalization (the convolutions get biases)'),
+    'ghost': NormSpec(ghost_norm, tag='ghost{ghost_bs}', about='Ghost BatchNorm (statistics over virtual batches of --ghost-bs samples)',
+                      options={'ghost_bs': NormOption(int, "Ghost BatchNorm's virtual batch size (samples per normalization group)",
+                                                      required=True, at_most='bs')}),
+    'frozen': NormSpec(frozen_norm, companion=recompute_companion,
+                       about='noise-free BatchNorm: fixed statistics, no gradient through them',
+                       options={'frozen_warmup': NormOption(int, "training steps with batch statistics before the statistics freeze "
+                                                                 "(default of the layer: 100)", kw='warmup_steps'),
+                                'recompute_every': NormOption(parse_steps_or_epoch, "recompute the frozen statistics every N training steps, "
+                                                              "or 'epoch', on a fixed batch of 256 training images", to='companion')}),
+    'reference': NormSpec(reference_norm, companion=reference_companion,
+                          about='noise-free BatchNorm that keeps standardization: statistics of a fixed reference batch of --bs '
+                                'training images, with their gradient; a step costs about 2x'),
+    'skipinit': NormSpec(model_fn=skipinit_, about='no normalization; SkipInit: a learnable gain, initialized to 0, on every residual branch'),
+    'nf': NormSpec(model_fn=nf_, about='normalizer-free ResNet: scaled weight standardization and analytic signal scaling (NFNets add --agc)',
+                   options={'nf_alpha': NormOption(float, "the NF residual branches' scale alpha (default 0.2)", kw='alpha')}),
+}
+
+# %% ../nbs/01_norms.ipynb #7530edb9
+def register_norm(name:str,                 # the value of `norm=` / `--norm`
+                  layer:Callable|None=None, # `layer(num_features, **options) -> nn.Module` (None: no layers)
+                  **spec):                  # the rest of its `NormSpec`: model_fn, companion, options, tag, about, syncs
+    "Add a normalization to `NORMS` (usable as a decorator on its layer factory)."
+    if layer is None and not spec: return functools.partial(register_norm, name)
+    NORMS[name] = NormSpec(layer, **spec)
+    return layer
 
 def list_norms() -> list[str]:
     "The valid values of `norm=`."
     return sorted(NORMS)
 
+def norm_spec(norm:str) -> NormSpec:
+    "The `NormSpec` of `norm`, or a `ValueError` listing the valid names."
+    if norm not in NORMS: raise ValueError(f"Unknown norm {norm!r}; valid: {', '.join(sorted(NORMS))}")
+    return NORMS[norm]
+
+def _kws(f, skip=('num_features', 'model', 'batch', 'bs')) -> set[str]:
+    return set() if f is None else set(inspect.signature(f).parameters) - set(skip)
+
+def norm_parts(norm:str='batch', # a name from `list_norms()`
+               **options):       # options of the layer or the rewrite, e.g. `ghost_bs=32`, `alpha=0.2`
+    "`norm`'s layer factory (`num_features -> nn.Module`, or None) and model rewrite (`model -> model`, or None), options bound."
+    s = norm_spec(norm)
+    lo, mo = ({k: v for k, v in options.items() if k in _kws(f)} for f in (s.layer, s.model_fn))
+    if bad := set(options) - set(lo) - set(mo):
+        raise ValueError(f"norm={norm!r} takes options {sorted(_kws(s.layer) | _kws(s.model_fn)) or 'none'}, not {sorted(bad)}")
+    layer = functools.partial(s.layer, **lo) if s.layer is not None and lo else s.layer
+    return layer, (None if s.model_fn is None else functools.partial(s.model_fn, **mo))
+
 def norm_layer(norm:str='batch', # a name from `list_norms()`
                **options):        # options of that normalization, e.g. `ghost_bs=32`
-    "A function `num_features -> nn.Module` for `norm`, or `None` for no normalization."
-    if norm not in NORMS: raise ValueError(f"Unknown norm {norm!r}; valid: {', '.join(sorted(NORMS))}")
-    f = NORMS[norm]
-    if f is None:
-        if options: raise ValueError(f"norm='none' takes no options, got {sorted(options)}")
-        return None
-    ok = set(inspect.signature(f).parameters) - {'num_features'}
-    bad = set(options) - ok
-    if bad: raise ValueError(f"norm={norm!r} takes options {sorted(ok) or 'none'}, not {sorted(bad)}")
-    return functools.partial(f, **options) if options else f
+    "A function `num_features -> nn.Module` for `norm`, or `None` for no normalization layers."
+    return norm_parts(norm, **options)[0]
+
+# %% ../nbs/01_norms.ipynb #7530edba
+def norm_flags() -> dict[str, NormOption]:
+    "Every normalization's command-line options: name -> `NormOption` (a name two normalizations share is one option)."
+    return {k: o for s in NORMS.values() for k, o in s.options.items()}
+
+def _owners(k:str) -> list[str]: return [n for n, s in NORMS.items() if k in s.options]
+
+def norm_options(norm:str, cfg:dict, to:str='model') -> dict:
+    "The keyword arguments of `norm`'s layer/rewrite (`to='model'`) or companion (`to='companion'`) in configuration `cfg`."
+    return {o.kw or k: cfg[k] for k, o in norm_spec(norm).options.items() if o.to == to and cfg.get(k) is not None}
+
+def norm_companion(norm:str, cfg:dict, batch:Callable) -> Callback|None:
+    "The companion callback of `norm` in configuration `cfg` (None if it has none); `batch(n)` gives the first n training images."
+    s = norm_spec(norm)
+    return None if s.companion is None else s.companion(batch, cfg.get('bs'), **norm_options(norm, cfg, 'companion'))
+
+def norm_tag(norm:str, cfg:dict) -> str:
+    "`norm`'s name in run folders (e.g. 'bn', 'ghost32')."
+    s = norm_spec(norm)
+    return s.tag.format(**{k: cfg.get(k) for k in s.options}) if s.tag else norm
+
+def check_norm(norm:str, cfg:dict):
+    "Raise a `ValueError` naming the fix if `cfg` (keys = option names) gives `norm` options it lacks, or values its layer, rewrite or companion refuse."
+    s, flag = norm_spec(norm), lambda k: '--' + k.replace('_', '-')
+    for k in norm_flags():
+        if cfg.get(k) is not None and k not in s.options:
+            raise ValueError(f"{flag(k)} only applies to --norm {' or '.join(_owners(k))} (got --norm {norm}): "
+                             f"add --norm {_owners(k)[0]} or drop {flag(k)}.")
+    for k, o in s.options.items():
+        v = cfg.get(k)
+        if v is None:
+            if o.required: raise ValueError(f"--norm {norm} needs {flag(k)} ({o.help}).")
+            continue
+        if o.at_most and v > cfg.get(o.at_most, v): raise ValueError(f"{flag(k)} must be at most {flag(o.at_most)} ({cfg[o.at_most]}), got {v}.")
+    given = ' '.join(f"{flag(k)} {cfg[k]}" for k in s.options if cfg.get(k) is not None)
+    try:   # each value is checked where it is defined: by the layer, the rewrite and the companion themselves
+        layer, rewrite = norm_parts(norm, **norm_options(norm, cfg))
+        if layer is not None: layer(8)
+        if rewrite is not None: rewrite(None)
+        norm_companion(norm, cfg, lambda n: None)
+    except (ValueError, TypeError) as e: raise ValueError(f"--norm {norm} {given}: {e}".replace('  ', ' ')) from None
 
 # %% ../nbs/01_norms.ipynb #32ef4b0a
 class NormAct2d(nn.Module):

@@ -13,8 +13,8 @@ from fastai.callback.training import GradientAccumulation
 from .core import ClassifierHook, EpochMeans, add_value_metrics, remove_metrics
 
 # %% auto #0
-__all__ = ['PENALTIES', 'embedding_penalty', 'functional_l2', 'dropout_penalty', 'ClassifierPenalty', 'EmbeddingPenalty',
-           'FunctionalL2', 'DropoutPenalty', 'make_penalty']
+__all__ = ['PENALTIES', 'embedding_penalty', 'functional_l2', 'check_rate', 'dropout_penalty', 'ClassifierPenalty',
+           'EmbeddingPenalty', 'FunctionalL2', 'DropoutPenalty', 'make_penalty', 'check_penalty']
 
 # %% ../nbs/04_penalties.ipynb #3a81bb63
 def embedding_penalty(h:Tensor,   # classifier input (the penultimate embedding), `(B, D)`
@@ -29,13 +29,18 @@ def functional_l2(z:Tensor,   # logits, `(B, K)`
     "`coef` times the mean over the batch of the squared L2 norm of the logits `z`, in fp32."
     return coef * z.float().flatten(1).pow(2).sum(1).mean()
 
+def check_rate(p:float) -> float:
+    "`p` if it is a Dropout rate, in [0, 1); else a `ValueError` (the one check of a rate, for the function and the callback)."
+    if not 0 <= p < 1: raise ValueError(f"Dropout rate p must be in [0, 1), got {p}")
+    return p
+
 def dropout_penalty(h:Tensor,      # classifier input, `(B, D)`
                     z:Tensor,      # logits, `(B, K)`
                     weight:Tensor, # classifier weight `W`, `(K, D)`
                     p:float,       # Dropout rate on `h` (inverted dropout, as `nn.Dropout`)
                    ) -> Tensor:
     "Second-order equivalent of Dropout(`p`) on `h` for a softmax layer: p/(2(1-p)) * mean_i sum_j h_ij^2 w_j^T (diag(s_i) - s_i s_i^T) w_j."
-    if not 0 <= p < 1: raise ValueError(f"Dropout rate p must be in [0, 1), got {p}")
+    check_rate(p)
     h, s, W = h.float().flatten(1), z.float().softmax(1), weight.float()
     var = s @ W.pow(2) - (s @ W).pow(2)        # (B, D): w_j^T (diag(s) - s s^T) w_j for every j
     return p / (2 * (1 - p)) * (h.pow(2) * var).sum(1).mean()
@@ -100,8 +105,7 @@ class DropoutPenalty(ClassifierPenalty):
     key = 'dropout'
     def __init__(self, p:float,                      # the Dropout rate it stands for, in [0, 1)
                  layer:nn.Module|str|None=None):     # the classifier, or its dotted name; default: `find_classifier`'s
-        if not 0 <= p < 1: raise ValueError(f"DropoutPenalty: p must be in [0, 1), got {p}")
-        super().__init__(p, layer)
+        super().__init__(check_rate(p), layer)
     @property
     def p(self) -> float: return self.coef
     def penalty(self, h, z, fc): return dropout_penalty(h, z, fc.weight, self.coef)
@@ -115,5 +119,12 @@ def make_penalty(name:str,   # 'none', 'embedding', 'functional' or 'dropout'
     "The penalty callback called `name` with weight `coef`, or None for 'none' (the factory the training command uses)."
     valid = ['none', *PENALTIES]
     if name not in valid: raise ValueError(f"Unknown penalty {name!r}; valid: {', '.join(valid)}")
-    if not coef >= 0: raise ValueError(f"Penalty coef must be >= 0, got {coef} (penalty {name!r}; valid penalties: {', '.join(valid)})")
-    return None if name == 'none' else PENALTIES[name](coef, layer)
+    return None if name == 'none' else PENALTIES[name](coef, layer)   # each penalty checks its coef
+
+def check_penalty(name:str, coef:float):
+    "The training command's rule for a penalty and its weight: a penalty needs a positive `coef`, 'none' takes none; then `make_penalty`'s checks."
+    if name == 'none' and coef:
+        raise ValueError(f"coef {coef:g} has no effect without a penalty: choose embedding, functional or dropout, or drop the coef.")
+    if name != 'none' and coef == 0:
+        raise ValueError(f"penalty {name!r} needs a positive coef (e.g. {'0.1' if name == 'dropout' else '5e-4'}).")
+    make_penalty(name, coef)

@@ -21,16 +21,16 @@ from .core import set_style, FIG_WIDTH           # the figures' one style and wi
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES',
-           'PICKED', 'EXTEND', 'CONFIRM_COMMON', 'FAILED', 'DONE', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
-           'fmnist_variants', 'confirm_variants', 'grid_points', 'expected_runs', 'most_runs', 'slug', 'point_slug',
-           'collapsed', 'study_status', 'last_metric', 'extend_value', 'tuning', 'choose', 'plan', 'run_config',
-           'run_flags', 'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'run_study',
-           'RegistrationError', 'definition', 'definition_hash', 'registered_commit', 'register_study',
-           'check_registration', 'collect', 'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable',
-           'final_table', 'diff_ci', 'claim_c1', 'best_penalty', 'final_loss', 'fit_alike', 'claim_c2',
-           'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link', 'claim_c4_gain', 'decomposition',
-           'claims_table', 'plot_final', 'plot_norms', 'plot_tuning', 'plot_headline', 'plot_decomposition',
-           'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study', 'main']
+           'PICKED', 'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'FAILED', 'DONE', 'REGISTRATION',
+           'RESULT_COLS', 'PAPER', 'SOURCE', 'fmnist_variants', 'confirm_variants', 'normfree_variants', 'grid_points',
+           'expected_runs', 'most_runs', 'slug', 'point_slug', 'collapsed', 'study_status', 'last_metric',
+           'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'estimate_hours',
+           'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError', 'definition', 'definition_hash',
+           'registered_commit', 'register_study', 'check_registration', 'collect', 'mean_ci', 'welch_df',
+           'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1', 'best_penalty',
+           'final_loss', 'fit_alike', 'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link',
+           'claim_c4_gain', 'decomposition', 'claims_table', 'plot_final', 'plot_norms', 'plot_tuning', 'plot_headline',
+           'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -165,6 +165,47 @@ STUDIES['fmnist-bf16'] = dict(
                     "run diverges or collapses. (fmnist's fp32 runs were made on an AMD EPYC; bf16 runs on another CPU "
                     "carry that CPU's rounding too, which only makes the check stricter.)"),
     variants={'BatchNorm': dict(claims=['bf16'], opts=dict(norm='batch', lr=0.2)), 'Fixup': dict(claims=['bf16'], opts=dict(FIXUP, lr=0.2))})
+
+# %% ../nbs/13_study.ipynb #c0f1a2b6
+NF_AGC = 0.01   # NFNets' adaptive-clipping factor (Brock et al. 2021), fixed, not tuned here
+NORMFREE_RULES = dict(
+    conf=0.95,
+    reference="BatchNorm's runs are confirm's: this study shares its common settings, held-out images, tuning seeds and final "
+              "seeds (so a seed's data subset, initial weights and data order are the same), and adds the other families beside them.",
+    fit=dict(rel=0.2, floor=0.01,
+             text="As confirm's rule: a family fits alike with BatchNorm when their final training losses (mean over the final seeds "
+                  "of the last epoch's cross-entropy, the penalty left out) differ by at most 20 % of the larger, or by at most 0.01; "
+                  "otherwise its comparison with BatchNorm is 'confounded by optimization'."),
+    vs_bn=dict(text="For each family X (SkipInit, NF-ResNet, NF-ResNet + AGC): BN - X in mean final test top-1 with a Welch 95 % "
+                    "interval; 'below BatchNorm' when the interval lies above 0, 'above BatchNorm' when it lies below 0, 'no difference "
+                    "resolved' otherwise."),
+    penalty=dict(text="For each family X with a penalty variant: (X + embedding penalty) - X in mean final test top-1 with a Welch "
+                      "95 % interval; 'the penalty helps' when it lies above 0, 'the penalty hurts' when it lies below 0, 'no difference "
+                      "resolved' otherwise."),
+    growth=dict(text="g = ln(|h|_end / |h|_mid) per final run, as in confirm. For each family X: g(X) - g(BN) ('grows more than "
+                     "BatchNorm' when its Welch 95 % interval lies above 0, 'grows less' when below 0), and g(X) - g(X + penalty) ('the "
+                     "penalty curbs growth' above 0, 'the penalty adds growth' below 0); 'inconclusive' otherwise."),
+    init=dict(text="Growth at initialization is the growth experiment's table (a measurement at fixed seeds, no verdict)."),
+)
+
+def normfree_variants(lrs:dict=LRS) -> dict:
+    "The `normfree` study's variants: SkipInit and the NF-ResNet with AGC, each alone and with the embedding penalty; the NF-ResNet without AGC last."
+    en = dict(epochs=CONFIRM_EPOCHS['none'])
+    pen = dict(claims=['penalty', 'growth'], grid=dict(coef=COEFS))
+    nf = dict(norm='nf', agc=NF_AGC, **en)
+    return {'SkipInit': dict(claims=['vs_bn', 'growth'], opts=dict(norm='skipinit', **en), grid=dict(lr=lrs['fixup'])),
+            'SkipInit + embedding penalty': dict(pen, opts=dict(norm='skipinit', penalty='embedding', **en), base='SkipInit'),
+            'NF-ResNet + AGC': dict(claims=['vs_bn', 'growth'], opts=nf, grid=dict(lr=lrs['batch'])),
+            'NF-ResNet + AGC + embedding penalty': dict(pen, opts=dict(nf, penalty='embedding'), base='NF-ResNet + AGC'),
+            'NF-ResNet': dict(claims=['vs_bn'], opts=dict(norm='nf', **en), grid=dict(lr=lrs['batch']), batch=1)}
+
+STUDIES['normfree'] = dict(
+    about=f"Registered study of the other ways to train without BatchNorm (issue 24): SkipInit and normalizer-free ResNets "
+          f"(with NFNets' adaptive gradient clipping, lambda {NF_AGC}), each alone and with the embedding penalty, under confirm's "
+          f"protocol (ResNet-20, 10,000 Fashion-MNIST images, {CONFIRM_EPOCHS['none']} epochs, bf16, held-out tuning with seeds 100 "
+          f"and 101 and edge-extended grids, final seeds 201-210), compared with confirm's BatchNorm runs.",
+    common=CONFIRM_COMMON, holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)), extend=EXTEND,
+    rules=NORMFREE_RULES, registered=True, variants=normfree_variants())
 
 # %% ../nbs/13_study.ipynb #03009ba5
 def grid_points(grid:dict|None) -> list[dict]:
@@ -631,6 +672,9 @@ def claim_c1(fit:pd.DataFrame) -> dict:
     nn_, bn, fx = (f.loc[v] for v in ('no norm (He init)', 'BatchNorm', 'Fixup'))
     txt = '; '.join(f"{n} x{r.per_block:.3g} [{r.per_block_low:.3g}, {r.per_block_high:.3g}]" for n, r in
                     (('no norm', nn_), ('BatchNorm', bn), ('Fixup', fx)))
+    later = '; '.join(f"{n} x{f.loc[n].per_block:.3g} [{f.loc[n].per_block_low:.3g}, {f.loc[n].per_block_high:.3g}]"
+                      for n in ('SkipInit', 'NF-ResNet') if n in f.index)   # measured beside the paper's, not in its verdict
+    if later: txt += f"; the later BatchNorm-free families (not the paper's claim): {later}"
     ok = nn_.per_block_low > 1 and nn_.per_block_low > max(bn.per_block_high, fx.per_block_high)
     bad = nn_.per_block_high <= max(bn.per_block_low, fx.per_block_low)
     return dict(measured=f"embedding norm growth per residual block (CIFAR ResNets, depth 8-110): {txt}",

@@ -20,24 +20,23 @@ from fastai.learner import Learner
 from fastai.optimizer import SGD, RMSProp
 from fastai.torch_core import trainable_params, num_distrib, to_device
 from .core import run_record, unwrap_model, native_bf16
-from .norms import list_norms, sync_batchnorm
+from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options as _norm_options, norm_companion, norm_tag, check_norm, NORMS
 from .models import create_model, list_archs
 from .fixup import fixup_, fixup_splitter
-from .penalties import make_penalty
-from .noise import RecomputeStats, ReferenceStats
+from .penalties import make_penalty, check_penalty
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
                                 FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
-                                EXIT_NO_SPACE, DiskFull, StepLog, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
+                                EXIT_NO_SPACE, DiskFull, StepLog, AGC, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
-           'RESUMABLE', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'ConfigError', 'recipe_config',
-           'build_parser', 'resolve_config', 'check_config', 'default_out', 'norm_options', 'peak_lrs', 'fixed_batch',
-           'build_model', 'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock',
-           'run', 'main']
+           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'command_flags',
+           'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out',
+           'norm_options', 'peak_lrs', 'fixed_batch', 'build_model', 'make_learner', 'small_input_note',
+           'run_callbacks', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -82,10 +81,6 @@ class Flag(NamedTuple):
     help: str
     choices: tuple|None = None
 
-def _every(s:str) -> int|str:
-    "`--recompute-every`: a number of training steps, or 'epoch'."
-    return s if s == 'epoch' else int(s)
-
 def _ckpt_every(s:str) -> str:
     "`--ckpt-every`: checked by `parse_every`, kept as written (steps, or a duration such as 10m)."
     parse_every(s); return s
@@ -93,19 +88,17 @@ def _ckpt_every(s:str) -> str:
 INITS = ('default', 'fixup')
 RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'console', 'log_every', 'ckpt_every', 'log')   # what --resume may change
 
+NORM_HELP = "normalization (each one's options follow --dropout): "
 FLAGS = dict(
     arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
-    norm=Flag(str, 'batch', "normalization: batch, none, ghost (Ghost BatchNorm, needs --ghost-bs), frozen (noise-free BatchNorm: fixed statistics, no gradient through them), "
-                              "reference (noise-free BatchNorm that keeps standardization: statistics of a fixed reference batch of --bs training images, with their gradient; a step costs about 2x)"),
+    norm=Flag(str, 'batch', NORM_HELP),   # + the list of `norms.NORMS`, by `command_flags`
     init=Flag(str, 'default', "initialization: default (He) or fixup (needs --norm none; without --recipe, the --lr, --warmup and --clip you do not give "
                               "take Fixup's tuned values, FIXUP_DEFAULTS: the fmnist study's choice)"),
     penalty=Flag(str, 'none', "additive penalty: none, embedding (coef*mean||h||^2), functional (coef*mean||z||^2), dropout (second-order dropout penalty, --coef is the rate p)",
                  ('none', 'embedding', 'functional', 'dropout')),
     coef=Flag(float, 0.0, "penalty coefficient (for --penalty dropout: the dropout rate p in (0, 1))"),
     dropout=Flag(float, 0.0, "Dropout rate on the penultimate features (the classifier's input)"),
-    ghost_bs=Flag(int, None, "Ghost BatchNorm's virtual batch size (samples per normalization group)"),
-    frozen_warmup=Flag(int, None, "--norm frozen: training steps with batch statistics before the statistics freeze (default of the layer: 100)"),
-    recompute_every=Flag(_every, None, "--norm frozen: recompute the frozen statistics every N training steps, or 'epoch', on a fixed batch of 256 training images"),
+    # here: the options the normalizations bring (`norms.NORMS`), inserted by `command_flags`
     data=Flag(str, None, "dataset: fashion-mnist, mnist, cifar10, svhn (optionally name:/folder), synthetic, or a folder with train/<class>/ and val/<class>/"),
     image_size=Flag(int, None, "training crop size (image folders and synthetic; small datasets are 32)"),
     n_train=Flag(int, None, "use a random subset of this many training images, drawn with --seed (each seed draws its own)"),
@@ -123,6 +116,7 @@ FLAGS = dict(
     opt=Flag(str, 'sgd', "optimizer: sgd or rmsprop", ('sgd', 'rmsprop')),
     label_smoothing=Flag(float, 0.0, "label smoothing of the cross-entropy"),
     clip=Flag(float, None, "clip the gradients' global L2 norm to this value (fastai's GradientClip; 0: no clipping)"),
+    agc=Flag(float, None, "adaptive gradient clipping (NFNets): clip each unit's gradient to this fraction of its weight norm (e.g. 0.01; timm's adaptive_clip_grad; the classifier is not clipped)"),
     precision=Flag(str, 'fp32', "fp32, bf16 (autocast), fp16 (autocast + loss scaling; GPU only), or auto: bf16 where the device computes bfloat16 "
                    "natively (a CPU with AVX512-BF16 or AMX, a GPU of compute capability 8.0+, a TPU), else fp32; config.json records the choice",
                    ('fp32', 'bf16', 'fp16', 'auto')),
@@ -147,6 +141,14 @@ FLAGS = dict(
     resume=Flag(str, None, "continue the run in this folder from its newest readable checkpoint, or 'auto': continue --out if it holds one, else start it (flags may change only " +
                 ', '.join('--' + k.replace('_', '-') for k in RESUMABLE) + ")"),
 )
+def command_flags() -> dict[str, Flag]:
+    "`FLAGS` with the options of every normalization in `norms.NORMS` after --dropout (also those registered after import)."
+    items, norm = list(FLAGS.items()), Flag(str, 'batch', NORM_HELP + '; '.join(f"{n}: {s.about}" if s.about else n for n, s in NORMS.items()))
+    i = [k for k, _ in items].index('dropout') + 1
+    opts = {k: Flag(o.type, None, f"--norm {' or '.join(n for n, s in NORMS.items() if k in s.options)}: {o.help}") for k, o in norm_flags().items()}
+    return {**dict(items[:i]), 'norm': norm, **opts, **dict(items[i:])}
+
+FLAGS = command_flags()
 BASE = {k: f.default for k, f in FLAGS.items() if k not in ('recipe', 'resume')}
 
 # %% ../nbs/10_train.ipynb #b0a1d2e3
@@ -176,9 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     fx = {k: f"{v:g}" for k, v in FIXUP_DEFAULTS.items()}   # Fixup's defaults, said next to the default
     fx['warmup'] = f"{FIXUP_DEFAULTS['warmup']:g} epochs, at most {FIXUP_WARMUP_SHARE:g} x --epochs"
-    for k, f in FLAGS.items():
+    for k, f in command_flags().items():
         flag = '--' + k.replace('_', '-')
-        h = f.help + ('' if k in ('recipe', 'resume', 'out') else f" (default: {d.get(k)}" +
+        h = f.help + ('' if k in ('recipe', 'resume', 'out') or (d.get(k) is None and k not in fx) else f" (default: {d.get(k)}" +
                       (f"; with --init fixup and no --recipe: {fx[k]}, Fixup's tuned value" if k in fx else '') + ")")
         if f.type is bool: p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=h)
         else: p.add_argument(flag, default=None, type=f.type, choices=f.choices, help=h, metavar=None if f.choices else k.upper())
@@ -235,7 +237,8 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     if not _valid_arch(c['arch']): raise ConfigError(f"Unknown --arch {c['arch']!r}; valid: {', '.join(list_archs())} (or wrn_<depth>_<width> with depth 6n+4)")
     if c['norm'] not in list_norms(): raise ConfigError(f"Unknown --norm {c['norm']!r}; valid: {', '.join(list_norms())}")
     if c['init'] not in INITS: raise ConfigError(f"Unknown --init {c['init']!r}; valid: {', '.join(INITS)}")
-    if c['init'] == 'fixup' and c['norm'] != 'none':
+    spec = norm_spec(c['norm'])
+    if c['init'] == 'fixup' and (spec.layer is not None or spec.model_fn is not None):
         raise ConfigError(f"--init fixup replaces normalization, but --norm is {c['norm']!r}: add --norm none (Fixup is trained without BatchNorm).")
     if c['init'] == 'fixup' and c['arch'].startswith('efficientnet'):
         raise ConfigError("--init fixup is defined for ResNets and Wide-ResNets, not EfficientNets: use --init default.")
@@ -244,33 +247,21 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     for k in ('epochs', 'bs'):
         if c[k] < 1: raise ConfigError(f"{flag(k)} must be at least 1, got {c[k]}")
     if not c['lr'] > 0: raise ConfigError(f"--lr must be positive, got {c['lr']}")
-    for k in ('wd', 'warmup', 'workers', 'coef', 'dropout', 'label_smoothing', 'mom'):
+    for k in ('wd', 'warmup', 'workers', 'dropout', 'label_smoothing', 'mom'):
         if c[k] < 0: raise ConfigError(f"{flag(k)} cannot be negative, got {c[k]}")
     if c['dropout'] >= 1: raise ConfigError(f"--dropout is a rate in [0, 1), got {c['dropout']}")
     if not c['label_smoothing'] < 1: raise ConfigError(f"--label-smoothing must be below 1, got {c['label_smoothing']}")
-    if c['penalty'] not in FLAGS['penalty'].choices: raise ConfigError(f"Unknown --penalty {c['penalty']!r}; valid: {', '.join(FLAGS['penalty'].choices)}")
     for k in ('schedule', 'opt', 'precision'):
         if c[k] not in FLAGS[k].choices: raise ConfigError(f"Unknown {flag(k)} {c[k]!r}; valid: {', '.join(FLAGS[k].choices)}")
-    if c['penalty'] == 'none' and c['coef'] > 0:
-        raise ConfigError(f"--coef {c['coef']} has no effect with --penalty none: choose --penalty embedding, functional or dropout, or drop --coef.")
-    if c['penalty'] != 'none' and c['coef'] == 0:
-        raise ConfigError(f"--penalty {c['penalty']} needs a positive --coef (e.g. --coef {'0.1' if c['penalty'] == 'dropout' else '5e-4'}).")
-    if c['penalty'] == 'dropout' and c['coef'] >= 1:
-        raise ConfigError(f"--penalty dropout takes the dropout rate p in (0, 1) as --coef, got {c['coef']}.")
-    if c['norm'] == 'ghost':
-        if not c['ghost_bs']: raise ConfigError("--norm ghost needs --ghost-bs (the virtual batch size, e.g. --ghost-bs 32).")
-        if not 1 <= c['ghost_bs'] <= c['bs']: raise ConfigError(f"--ghost-bs must be between 1 and --bs ({c['bs']}), got {c['ghost_bs']}.")
-    elif c['ghost_bs']: raise ConfigError(f"--ghost-bs only applies to --norm ghost (got --norm {c['norm']}): add --norm ghost or drop --ghost-bs.")
-    for k in ('frozen_warmup', 'recompute_every'):
-        if c[k] is not None and c['norm'] != 'frozen':
-            raise ConfigError(f"{flag(k)} only applies to --norm frozen (noise-free BatchNorm), got --norm {c['norm']}: add --norm frozen or drop {flag(k)}.")
-    if c['frozen_warmup'] is not None and (not isinstance(c['frozen_warmup'], int) or c['frozen_warmup'] < 0):
-        raise ConfigError(f"--frozen-warmup is a number of training steps (0 or more), got {c['frozen_warmup']!r}")
-    ev = c['recompute_every']
-    if ev is not None and ev != 'epoch' and (not isinstance(ev, int) or isinstance(ev, bool) or ev < 1):
-        raise ConfigError(f"--recompute-every takes a number of training steps (1 or more) or 'epoch', got {ev!r}")
+    try: check_penalty(c['penalty'], c['coef'])   # the penalty and its weight, checked in penalties
+    except ValueError as e: raise ConfigError(f"--penalty {c['penalty']} --coef {c['coef']:g}: {e}") from None
+    try: check_norm(c['norm'], c)   # its options: given only with it, each checked where it is defined
+    except ValueError as e: raise ConfigError(str(e)) from None
     if c['clip'] is not None and not c['clip'] >= 0:
         raise ConfigError(f"--clip is the largest gradient norm allowed, a positive number (or 0: no clipping); got {c['clip']}")
+    if c.get('agc') is not None:
+        try: AGC(c['agc'])
+        except ValueError as e: raise ConfigError(f"--agc {c['agc']}: {e}") from None
     try: parse_every(c.get('ckpt_every'))
     except ValueError as e: raise ConfigError(str(e)) from None
     if c['threads'] is not None and c['threads'] < 1: raise ConfigError(f"--threads must be at least 1, got {c['threads']}")
@@ -278,7 +269,7 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     if c.get('log') == 'tensorboard':
         try: check_tensorboard()
         except ImportError as e: raise ConfigError(str(e)) from None
-    if c['sync_bn'] and c['norm'] != 'batch':
+    if c['sync_bn'] and not spec.syncs:
         raise ConfigError(f"--sync-bn synchronizes BatchNorm statistics, but --norm is {c['norm']!r} (nothing to synchronize): drop --sync-bn.")
     if c['schedule'] == 'onecycle' and src.get('warmup') in ('flag', 'flag (resume)') and c['warmup'] > 0:
         raise ConfigError("--schedule onecycle has its own warm-up (the first 25% of training): drop --warmup.")
@@ -297,11 +288,11 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
 
 # %% ../nbs/10_train.ipynb #64620531
 def _variant(c) -> str:
-    v = {'batch': 'bn', 'none': 'nonorm'}.get(c['norm'], c['norm'])
-    if c['norm'] == 'ghost': v += str(c['ghost_bs'])
+    v = norm_tag(c['norm'], c)
     if c['init'] == 'fixup': v = 'fixup'
     if c['penalty'] != 'none': v += f"-{c['penalty']}{c['coef']:g}"
     if c['dropout']: v += f"-drop{c['dropout']:g}"
+    if c.get('agc'): v += f"-agc{c['agc']:g}"
     return v
 
 def default_out(c) -> Path:
@@ -309,10 +300,8 @@ def default_out(c) -> Path:
     return Path('runs') / f"{datetime.datetime.now():%Y%m%d-%H%M%S}-{c['arch']}-{_variant(c)}"
 
 def norm_options(c:dict) -> dict:
-    "The options of the configuration's normalization, for `create_model`."
-    if c['norm'] == 'ghost': return dict(ghost_bs=c['ghost_bs'])
-    if c['norm'] == 'frozen' and c['frozen_warmup'] is not None: return dict(warmup_steps=c['frozen_warmup'])
-    return {}
+    "The options of the configuration's normalization, for `create_model` (`norms.norm_options`)."
+    return _norm_options(c['norm'], c)
 
 def peak_lrs(c:dict, world_size:int=1) -> list[float]:
     "Peak learning rate of each parameter group: `lr` per 256 images, scaled by the global batch; Fixup's scalars get a tenth."
@@ -357,9 +346,9 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     else: opt_func = partial(RMSProp, mom=c['mom'], sqr_mom=0.9, eps=1e-3, decouple_wd=False)
     cbs = [NormDiagnostics(blocks=c['block_norms'])]
     if c['penalty'] != 'none': cbs.append(make_penalty(c['penalty'], c['coef']))
-    if c['norm'] == 'frozen' and c['recompute_every'] is not None: cbs.append(RecomputeStats(fixed_batch(dls), every=c['recompute_every']))
-    if c['norm'] == 'reference': cbs.append(ReferenceStats(fixed_batch(dls, c['bs'])))
+    if (cb := norm_companion(c['norm'], c, partial(fixed_batch, dls))) is not None: cbs.append(cb)   # e.g. RecomputeStats
     if c['clip']: cbs.append(GradientClip(c['clip']))
+    if c.get('agc'): cbs.append(AGC(c['agc']))
     learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(label_smoothing=c['label_smoothing']), opt_func=opt_func,
                     splitter=fixup_splitter if c['init'] == 'fixup' else trainable_params, lr=peak_lrs(c, world_size),
                     wd=c['wd'], wd_bn_bias=True, path=out, model_dir='.', cbs=cbs + list(extra_cbs))
@@ -510,7 +499,7 @@ def _run_locked(c, state, out, resume):
             mid = dict(step=ck['step'], ranks=ck['ranks'], model=ck['model'])
         if main: print(f"resuming from {f}: epoch {start + 1}, step {ck.get('step', 0)}" if mid else f"resuming from {f}: after epoch {start}", flush=True)
         for cb in learn.cbs:   # the step count goes on from the checkpoint: recomputations fall on the same steps as unresumed
-            if isinstance(cb, RecomputeStats): cb.start_epoch = start
+            if hasattr(cb, 'start_epoch'): cb.start_epoch = start
         set_rng_states(ck['rng'])
         if start >= c['epochs'] and not mid:
             if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a larger --epochs to train longer.")

@@ -41,7 +41,7 @@ TOC_DEPTH = 3                                        # Quarto's default
 # An entry is a pattern for the notebook's path without suffix, or (pattern, text shown in the sidebar).
 SIDEBAR_PLAN = {
     'Start here':    [('index', 'Overview')],
-    'Mechanisms':    ['01_norms', '02_models', '03_fixup', '04_penalties', '05_noise', '06_diagnostics'],
+    'Mechanisms':    ['01_norms', '02_models', '03_fixup', '03a_normfree', '04_penalties', '05_noise', '06_diagnostics'],
     'Training':      ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
     'Experiments':   ['12_experiments', '13_study', '14_bench'],
     'Reproductions': ['reproductions/paper', 'reproductions/*'],
