@@ -189,19 +189,18 @@ NORMFREE_RULES = dict(
 )
 
 def normfree_variants(lrs:dict=LRS) -> dict:
-    "The `normfree` study's variants: SkipInit and the NF-ResNet with AGC, each alone and with the embedding penalty; the NF-ResNet without AGC last."
+    "The `normfree` study's variants: SkipInit and the NF-ResNet, each alone and with the embedding penalty; the NF-ResNet with AGC last."
     en = dict(epochs=CONFIRM_EPOCHS['none'])
     pen = dict(claims=['penalty', 'growth'], grid=dict(coef=COEFS))
-    nf = dict(norm='nf', agc=NF_AGC, **en)
     return {'SkipInit': dict(claims=['vs_bn', 'growth'], opts=dict(norm='skipinit', **en), grid=dict(lr=lrs['fixup'])),
             'SkipInit + embedding penalty': dict(pen, opts=dict(norm='skipinit', penalty='embedding', **en), base='SkipInit'),
-            'NF-ResNet + AGC': dict(claims=['vs_bn', 'growth'], opts=nf, grid=dict(lr=lrs['batch'])),
-            'NF-ResNet + AGC + embedding penalty': dict(pen, opts=dict(nf, penalty='embedding'), base='NF-ResNet + AGC'),
-            'NF-ResNet': dict(claims=['vs_bn'], opts=dict(norm='nf', **en), grid=dict(lr=lrs['batch']), batch=1)}
+            'NF-ResNet': dict(claims=['vs_bn', 'growth'], opts=dict(norm='nf', **en), grid=dict(lr=lrs['batch'])),
+            'NF-ResNet + embedding penalty': dict(pen, opts=dict(norm='nf', penalty='embedding', **en), base='NF-ResNet'),
+            'NF-ResNet + AGC': dict(claims=['vs_bn'], opts=dict(norm='nf', agc=NF_AGC, **en), grid=dict(lr=lrs['batch']), batch=1)}
 
 STUDIES['normfree'] = dict(
-    about=f"Registered study of the other ways to train without BatchNorm (issue 24): SkipInit and normalizer-free ResNets "
-          f"(with NFNets' adaptive gradient clipping, lambda {NF_AGC}), each alone and with the embedding penalty, under confirm's "
+    about=f"Registered study of the other ways to train without BatchNorm (issue 24): SkipInit and normalizer-free ResNets, "
+          f"each alone and with the embedding penalty, and the NF-ResNet with NFNets' adaptive gradient clipping (lambda {NF_AGC}), under confirm's "
           f"protocol (ResNet-20, 10,000 Fashion-MNIST images, {CONFIRM_EPOCHS['none']} epochs, bf16, held-out tuning with seeds 100 "
           f"and 101 and edge-extended grids, final seeds 201-210), compared with confirm's BatchNorm runs.",
     common=CONFIRM_COMMON, holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)), extend=EXTEND,
