@@ -216,16 +216,15 @@ def legend_below(fig, ax, ncol:int, y:float=-0.1,
                bbox_to_anchor=(0.5, y))
 
 # %% ../nbs/00_core.ipynb #4027b451
-LAYERS = [['core'],                                        # run records, the classifier and its hook, epoch means, cli
-          ['normfree'],                                    # SkipInit and normalizer-free ResNets: rewrites of a network without normalization
-          ['norms'],                                       # the normalization switch: registry, Ghost, noise-free BatchNorm
-          ['models'],                                      # architectures and create_model
-          ['fixup', 'penalties', 'noise', 'diagnostics'],  # the paper's mechanisms, one module each
-          ['data'],                                        # datasets and DataLoaders
-          ['callbacks'], ['distributed'], ['train'],       # the training command: composes, owns no science
-          ['evaluate'],                                    # a finished run back as a model; evaluating it on other data
-          ['experiments'],                                 # the experiments and their figures
-          ['study', 'bench']]                              # the reproduction study's runner; the performance benchmarks
+LAYERS = [['core', 'normfree', 'noise', 'data'],   # import nothing of the package: records, the classifier hook, cli; SkipInit and
+                                                   # NF-ResNets; how much a sample depends on its batch; datasets and DataLoaders
+          ['norms', 'penalties', 'distributed'],   # the normalization switch (registry, Ghost, noise-free); the penalties; processes
+          ['models'],                              # architectures and create_model (norms' rewrites included)
+          ['fixup', 'diagnostics'],                # Fixup; the recorders of the representation's norms
+          ['callbacks'],                           # the training command's callbacks
+          ['train'],                               # the training command: composes, owns no science
+          ['evaluate', 'experiments'],             # a finished run back as a model; the experiments and their figures
+          ['study', 'bench']]                      # the reproduction study's runner; the performance benchmarks
 
 # %% ../nbs/00_core.ipynb #56b023ce
 def package_imports(pkg_dir:Path|str, pkg:str='bnreg_nb') -> dict[str, set[str]]:

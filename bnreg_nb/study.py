@@ -899,11 +899,12 @@ def plot_tuning(runs:pd.DataFrame, variants=None):
 
 def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/results/growth/growth.csv`
                   runs:pd.DataFrame,     # the study's `runs.csv`
-                  variants=('BatchNorm', 'no normalization', 'Fixup', 'Fixup + functional L2', 'Fixup + embedding penalty')):
+                  variants=('BatchNorm', 'no normalization', 'Fixup', 'Fixup + functional L2', 'Fixup + embedding penalty'),
+                  init_variants=('BatchNorm', 'no norm (He init)', 'Fixup')):   # C1's (the growth table has more)
     "The landing page's figure: C1 (the embedding's norm at initialization against depth, CIFAR ResNets) beside C2 (test top-1 of the final runs so far)."
     set_style()
     fig, (a, b) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.3), width_ratios=[1, 1.15])
-    g = growth[growth.family == 'CIFAR ResNet'].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
+    g = growth[(growth.family == 'CIFAR ResNet') & growth.variant.isin(init_variants)].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
     for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, label=v.replace(' (He init)', ''))
     a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization')
     a.legend(frameon=False)
