@@ -22,15 +22,16 @@ from .core import set_style, FIG_WIDTH           # the figures' one style and wi
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES',
            'PICKED', 'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'FAILED', 'DONE', 'REGISTRATION',
-           'RESULT_COLS', 'PAPER', 'SOURCE', 'fmnist_variants', 'confirm_variants', 'normfree_variants', 'grid_points',
-           'expected_runs', 'most_runs', 'slug', 'point_slug', 'collapsed', 'study_status', 'last_metric',
-           'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'estimate_hours',
-           'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError', 'definition', 'definition_hash',
-           'registered_commit', 'register_study', 'check_registration', 'collect', 'mean_ci', 'welch_df',
-           'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1', 'best_penalty',
-           'final_loss', 'fit_alike', 'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link',
-           'claim_c4_gain', 'decomposition', 'claims_table', 'plot_final', 'plot_norms', 'plot_tuning', 'plot_headline',
-           'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study', 'main']
+           'RESULT_COLS', 'PAPER', 'SOURCE', 'NORMFREE_FAMILIES', 'fmnist_variants', 'confirm_variants',
+           'normfree_variants', 'grid_points', 'expected_runs', 'most_runs', 'slug', 'point_slug', 'collapsed',
+           'study_status', 'last_metric', 'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags',
+           'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError',
+           'definition', 'definition_hash', 'registered_commit', 'register_study', 'check_registration', 'collect',
+           'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1',
+           'best_penalty', 'final_loss', 'fit_alike', 'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3',
+           'claim_c4_link', 'claim_c4_gain', 'decomposition', 'claims_table', 'normfree_table', 'plot_final',
+           'plot_norms', 'plot_tuning', 'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check',
+           'bf16_check', 'power_table', 'study', 'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -834,6 +835,47 @@ def claims_table(runs:pd.DataFrame|None,            # the study's runs.csv
             'C4-link': claim_c4_link(dropout, rules),
             'C4-gain': claim_c4_gain(runs, rules=rules) if have else empty}
     return pd.DataFrame([dict(claim=k, source=SOURCE[k], paper=PAPER[k], **v) for k, v in rows.items()])
+
+# %% ../nbs/13_study.ipynb #0f1a2c02
+NORMFREE_FAMILIES = {'SkipInit': 'SkipInit + embedding penalty', 'NF-ResNet': 'NF-ResNet + embedding penalty', 'NF-ResNet + AGC': None}
+
+def _word(lo, hi, above:str, below:str, neither:str) -> str: return above if lo > 0 else below if hi < 0 else neither
+
+def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with confirm's BatchNorm rows added
+                   epochs:pd.DataFrame|None=None,    # the same for epochs.csv (growth during training); None: not judged
+                   seeds:int|None=None,              # final seeds per variant (None: judge what has landed)
+                   rules:dict=NORMFREE_RULES) -> pd.DataFrame:
+    "`normfree`'s verdicts by its registered rules: each family against BatchNorm, the penalty on top, growth during training."
+    rows, bn = [], _top1(runs, 'BatchNorm')
+    ok_ids = set(runs[(runs.phase == 'final') & (runs.status == 'finished')].id)
+    gr = growth_in_training(epochs[epochs.id.isin(ok_ids)]) if epochs is not None else None
+    g = lambda v: gr[gr.variant == v].g.to_numpy() if gr is not None else np.array([])
+    def row(fam, test, m, v, vs): rows.append(dict(family=fam, test=test, measured=m, verdict=_noting(_pending(runs, vs, seeds, v), _failures(runs, vs))))
+    for fam, pen in NORMFREE_FAMILIES.items():
+        x = _top1(runs, fam)
+        if min(len(bn), len(x)) >= 2:
+            d, lb, lx = diff_ci(bn, x), final_loss(runs, 'BatchNorm'), final_loss(runs, fam)
+            v = _word(d[1], d[2], 'below BatchNorm', 'above BatchNorm', 'no difference resolved')
+            if not fit_alike(lb, lx, rules): v = f"confounded by optimization (by the rule alone: {v})"
+            row(fam, 'against BatchNorm', f"BN - {fam} {_pct(*d)}; final training loss BatchNorm {lb:.3f}, {fam} {lx:.3f}", v, ['BatchNorm', fam])
+        else: rows.append(dict(family=fam, test='against BatchNorm', measured='n/a', verdict='pending'))
+        if pen:
+            xp = _top1(runs, pen)
+            if min(len(x), len(xp)) >= 2:
+                d = diff_ci(xp, x)
+                row(fam, 'the penalty on top', f"{pen} - {fam} {_pct(*d)}",
+                    _word(d[1], d[2], 'the penalty helps', 'the penalty hurts', 'no difference resolved'), [fam, pen])
+            else: rows.append(dict(family=fam, test='the penalty on top', measured='n/a', verdict='pending'))
+        if min(len(g('BatchNorm')), len(g(fam))) >= 2:
+            a = diff_ci(g(fam), g('BatchNorm'))
+            m, v = f"g({fam}) - g(BN) {_pct(*a, unit='')}", _word(a[1], a[2], 'grows more than BatchNorm', 'grows less than BatchNorm', 'inconclusive')
+            if pen and len(g(pen)) >= 2:
+                b = diff_ci(g(fam), g(pen))
+                m += f"; g({fam}) - g({pen}) {_pct(*b, unit='')}"
+                v += '; ' + _word(b[1], b[2], 'the penalty curbs growth', 'the penalty adds growth', 'inconclusive')
+            row(fam, 'growth during training', m, v, ['BatchNorm', fam] + ([pen] if pen else []))
+        else: rows.append(dict(family=fam, test='growth during training', measured='n/a', verdict='pending'))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/13_study.ipynb #56034420
 def _ci_dots(ax, t:pd.DataFrame, labels):
