@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from .norms import batch_norm, norm_parts, list_norms, timm_norm_act
 
 # %% auto #0
-__all__ = ['RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic',
-           'WideResNet', 'list_archs', 'create_model']
+__all__ = ['RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ClassifierHead', 'ResNet', 'ShortcutA', 'CifarResNet',
+           'WideBasic', 'WideResNet', 'list_archs', 'create_model']
 
 # %% ../nbs/02_models.ipynb #fb252b6c
 def _norm_or_none(norm, c): return norm(c) if norm is not None else None
@@ -64,7 +64,21 @@ class Bottleneck(nn.Module):
 # %% ../nbs/02_models.ipynb #ef566291
 def _seq_or_conv(conv, bn): return conv if bn is None else nn.Sequential(conv, bn)
 
-class ResNet(nn.Module):
+class ClassifierHead:
+    "The head every network here shares (a mixin, so the parameter names stay torchvision's): global average pool, Dropout, `fc`."
+    def init_head(self, num_features:int, num_classes:int, dropout:float=0.0):
+        "Make `avgpool`, `drop` (Dropout on the penultimate features, or Identity) and `fc`; call it where the network's head is made."
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.fc = nn.Linear(num_features, num_classes)
+    def get_classifier(self) -> nn.Linear: return self.fc
+    def forward_head(self, x, pre_logits:bool=False):
+        "Pool, Dropout, then `fc`; with `pre_logits`, the penultimate features (the embedding the penalties act on)."
+        x = self.drop(torch.flatten(self.avgpool(x), 1))
+        return x if pre_logits else self.fc(x)
+    def forward(self, x): return self.forward_head(self.forward_features(x))
+
+class ResNet(ClassifierHead, nn.Module):
     "ImageNet ResNet (He et al. 2016), torchvision-compatible names; `norm` is a factory from `norm_layer`."
     def __init__(self, block, layers, num_classes=1000, norm=None, conv_bias=None, dropout=0.0, in_chans=3):
         super().__init__()
@@ -77,9 +91,7 @@ class ResNet(nn.Module):
         self.layer2 = self._layer(block, 128, layers[1], 2, norm, conv_bias)
         self.layer3 = self._layer(block, 256, layers[2], 2, norm, conv_bias)
         self.layer4 = self._layer(block, 512, layers[3], 2, norm, conv_bias)
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.fc = nn.Linear(512 * block.expansion, num_classes)
+        self.init_head(512 * block.expansion, num_classes, dropout)
         _he_init(self)
 
     def _layer(self, block, planes, n, stride, norm, conv_bias):
@@ -90,12 +102,9 @@ class ResNet(nn.Module):
         blocks += [block(co, planes, 1, None, norm, conv_bias) for _ in range(1, n)]
         return nn.Sequential(*blocks)
 
-    def get_classifier(self) -> nn.Linear: return self.fc
     def forward_features(self, x):
         x = self.maxpool(self.relu(_apply(self.bn1, self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
-    def forward_head(self, x): return self.fc(self.drop(torch.flatten(self.avgpool(x), 1)))
-    def forward(self, x): return self.forward_head(self.forward_features(x))
 
 def _he_init(model):
     "torchvision's ResNet init: He-normal (fan_out) convs, unit-weight/zero-bias norms, zero conv biases."
@@ -116,7 +125,7 @@ class ShortcutA(nn.Module):
         x = x[:, :, ::self.stride, ::self.stride]
         return F.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
 
-class CifarResNet(nn.Module):
+class CifarResNet(ClassifierHead, nn.Module):
     "ResNet-(6n+2) for 32x32 images: 3x3 stem, widths 16-32-64 (times `width`), option-A shortcuts."
     def __init__(self, depth=20, num_classes=10, norm=None, conv_bias=None, dropout=0.0, in_chans=3, width=1):
         super().__init__()
@@ -133,16 +142,11 @@ class CifarResNet(nn.Module):
                 blocks.append(BasicBlock(ci, co, s, ds, norm, conv_bias)); ci = co
             layers.append(nn.Sequential(*blocks))
         self.layer1, self.layer2, self.layer3 = layers
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.fc = nn.Linear(ci, num_classes)
+        self.init_head(ci, num_classes, dropout)
         _he_init(self)
-    def get_classifier(self) -> nn.Linear: return self.fc
     def forward_features(self, x):
         x = self.relu(_apply(self.bn1, self.conv1(x)))
         return self.layer3(self.layer2(self.layer1(x)))
-    def forward_head(self, x): return self.fc(self.drop(torch.flatten(self.avgpool(x), 1)))
-    def forward(self, x): return self.forward_head(self.forward_features(x))
 
 # %% ../nbs/02_models.ipynb #da9a3aa4
 class WideBasic(nn.Module):
@@ -162,7 +166,7 @@ class WideBasic(nn.Module):
         y = self.conv2(self.act2(_apply(self.bn2, self.conv1(o))))
         return y + (x if self.shortcut is None else self.shortcut(o))
 
-class WideResNet(nn.Module):
+class WideResNet(ClassifierHead, nn.Module):
     "WRN-`depth`-`widen` for 32x32 images."
     final_act = True   # an activation after the last block (the normalizer-free rewrite adds one where a network has none)
     def __init__(self, depth=28, widen=10, num_classes=10, norm=None, conv_bias=None, dropout=0.0, in_chans=3):
@@ -178,16 +182,11 @@ class WideResNet(nn.Module):
         self.layer1, self.layer2, self.layer3 = stages
         self.bn1 = _norm_or_none(norm, ci)
         self.relu = nn.ReLU(inplace=True)
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.fc = nn.Linear(ci, num_classes)
+        self.init_head(ci, num_classes, dropout)
         _he_init(self)
-    def get_classifier(self) -> nn.Linear: return self.fc
     def forward_features(self, x):
         x = self.layer3(self.layer2(self.layer1(self.conv1(x))))
         return self.relu(_apply(self.bn1, x))
-    def forward_head(self, x): return self.fc(self.drop(torch.flatten(self.avgpool(x), 1)))
-    def forward(self, x): return self.forward_head(self.forward_features(x))
 
 # %% ../nbs/02_models.ipynb #32ef4b0a
 def _efficientnet(variant, num_classes, norm, dropout, in_chans, **kw):
