@@ -16,9 +16,9 @@ from .core import unwrap_model
 from .normfree import skipinit_, nf_
 
 # %% auto #0
-__all__ = ['NORMS', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'RecomputeStats', 'ReferenceBatchNorm2d',
-           'reference_stats_', 'clear_reference_', 'ReferenceStats', 'NormOption', 'NormSpec', 'batch_norm',
-           'ghost_norm', 'frozen_norm', 'reference_norm', 'recompute_companion', 'reference_companion',
+__all__ = ['NORMS', 'RESERVED', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'RecomputeStats',
+           'ReferenceBatchNorm2d', 'reference_stats_', 'clear_reference_', 'ReferenceStats', 'NormOption', 'NormSpec',
+           'batch_norm', 'ghost_norm', 'frozen_norm', 'reference_norm', 'recompute_companion', 'reference_companion',
            'parse_steps_or_epoch', 'register_norm', 'list_norms', 'norm_spec', 'norm_parts', 'norm_layer', 'norm_flags',
            'norm_options', 'norm_companion', 'norm_tag', 'check_norm', 'NormAct2d', 'timm_norm_act', 'sync_batchnorm']
 
@@ -305,7 +305,11 @@ def register_norm(name:str,                 # the value of `norm=` / `--norm`
                   **spec):                  # the rest of its `NormSpec`: model_fn, companion, options, tag, about, syncs
     "Add a normalization to `NORMS` (usable as a decorator on its layer factory)."
     if layer is None and not spec: return functools.partial(register_norm, name)
-    NORMS[name] = NormSpec(layer, **spec)
+    s = NormSpec(layer, **spec)
+    clash = ({o.kw or k for k, o in s.options.items()} | _kws(s.layer) | _kws(s.model_fn)) & RESERVED
+    if clash: raise ValueError(f"register_norm({name!r}): option names {sorted(clash)} are create_model's or the command's own "
+                               f"parameters; call them something else (e.g. {sorted(clash)[0]}0)")
+    NORMS[name] = s
     return layer
 
 def list_norms() -> list[str]:
@@ -316,6 +320,8 @@ def norm_spec(norm:str) -> NormSpec:
     "The `NormSpec` of `norm`, or a `ValueError` listing the valid names."
     if norm not in NORMS: raise ValueError(f"Unknown norm {norm!r}; valid: {', '.join(sorted(NORMS))}")
     return NORMS[norm]
+
+RESERVED = {'arch', 'num_classes', 'norm', 'dropout', 'in_chans', 'init', 'sync_bn'}   # create_model's and build_model's own parameters
 
 def _kws(f, skip=('num_features', 'model', 'batch', 'bs')) -> set[str]:
     return set() if f is None else set(inspect.signature(f).parameters) - set(skip)
