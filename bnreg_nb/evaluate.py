@@ -19,7 +19,8 @@ from .core import run_record, cli, unwrap_model
 from .diagnostics import NormDiagnostics
 from .data import get_dls, SMALL_DATASETS, DATASET_ALIASES, DataError, DataNotFound, UnreadableImage
 from .callbacks import load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint, load_weights, CKPT_FILES
-from .train import BASE, build_model, make_learner, norm_options, main as train_main
+from .norms import norm_options
+from .train import BASE, build_model, make_learner, main as train_main
 
 # %% auto #0
 __all__ = ['WHICH', 'RunError', 'Run', 'load_run', 'evaluate_learner', 'evaluate', 'main']
@@ -102,7 +103,7 @@ def load_run(folder:Path|str,      # a run folder (the training command's --out)
     else:
         raise RunError(f"{folder} has neither {which}.safetensors nor {'best.pth' if which == 'best' else 'last.pth or prev.pth'} "
                        f"(no epoch of the run finished yet?)" + (": use which='last' (--which last)." if which == 'best' else "."))
-    model = build_model(c['arch'], d['num_classes'], d['in_chans'], c['norm'], c['init'], c['dropout'], **norm_options(c))
+    model = build_model(c['arch'], d['num_classes'], d['in_chans'], c['norm'], c['init'], c['dropout'], **norm_options(c['norm'], c))
     model.load_state_dict(ck['model'])
     return Run(model.to(device).eval(), c, d, conf.get('classes'), folder, which, f, ck['epoch'], ck.get('step') or 0,
                list(ck.get('history') or []))

@@ -101,6 +101,7 @@ def nf_(model:nn.Module|None, # the network to rewrite (None: only check the opt
         raise ValueError(f"alpha (the NF residual scale) must be a positive number, e.g. 0.2; got {alpha!r}")
     if model is None: return None
     _check_plain(model, "An NF-ResNet")
+    if any(isinstance(m, NFBlock) for m in model.modules()): raise ValueError("the NF rewrite is already applied to this model")
     blocks = residual_blocks(model)
     in_blocks = {id(c) for b in blocks for c in b.modules() if isinstance(c, nn.Conv2d)}
     for p in list(model.modules()):
@@ -109,7 +110,7 @@ def nf_(model:nn.Module|None, # the network to rewrite (None: only check the opt
     var = 1.0
     for i, b in enumerate(blocks):
         sc = getattr(b, type(b).shortcut_attr)
-        learned = sc is not None and any(True for _ in sc.parameters())
+        learned = sc is not None and next(sc.parameters(), None) is not None
         last = i == len(blocks) - 1 and not getattr(model, 'final_act', False)
         p, name = _parent_of(model, b)
         setattr(p, name, NFBlock(b.branch_convs(), sc, alpha, math.sqrt(var), act_out=last, reads_scaled=learned))

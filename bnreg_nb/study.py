@@ -722,7 +722,9 @@ def _fit(runs, claim, rules) -> tuple[bool, str]:
 
 def _confounded(v:str, ok:bool) -> str: return v if ok or v.startswith('no gain') else f"confounded by optimization (by the rule alone: {v})"
 
-def _side(lo, hi, th=0.0) -> str: return 'reproduced' if lo > th else 'contradicted' if hi < th else 'inconclusive'
+def _word(lo, hi, above:str, below:str, neither:str) -> str: return above if lo > 0 else below if hi < 0 else neither
+
+def _side(lo, hi, th=0.0) -> str: return _word(lo - th, hi - th, 'reproduced', 'contradicted', 'inconclusive')
 
 # %% ../nbs/13_study.ipynb #c0f1a2e2
 def _frac(f, lo, hi): return f"{f:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else f"{f:.2f} [unbounded]"
@@ -837,9 +839,11 @@ def claims_table(runs:pd.DataFrame|None,            # the study's runs.csv
     return pd.DataFrame([dict(claim=k, source=SOURCE[k], paper=PAPER[k], **v) for k, v in rows.items()])
 
 # %% ../nbs/13_study.ipynb #0f1a2c02
-NORMFREE_FAMILIES = {'SkipInit': 'SkipInit + embedding penalty', 'NF-ResNet': 'NF-ResNet + embedding penalty', 'NF-ResNet + AGC': None}
+def _families(variants:dict) -> dict:
+    "Family -> its penalty variant (the one whose `base` it is; None if none), for the variants judged against BatchNorm."
+    return {v: next((p for p, d in variants.items() if d.get('base') == v), None) for v, d in variants.items() if 'vs_bn' in d['claims']}
 
-def _word(lo, hi, above:str, below:str, neither:str) -> str: return above if lo > 0 else below if hi < 0 else neither
+NORMFREE_FAMILIES = _families(STUDIES['normfree']['variants'])   # SkipInit, NF-ResNet (each with its penalty variant), NF-ResNet + AGC
 
 def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with confirm's BatchNorm rows added
                    epochs:pd.DataFrame|None=None,    # the same for epochs.csv (growth during training); None: not judged
@@ -850,7 +854,8 @@ def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with
     ok_ids = set(runs[(runs.phase == 'final') & (runs.status == 'finished')].id)
     gr = growth_in_training(epochs[epochs.id.isin(ok_ids)]) if epochs is not None else None
     g = lambda v: gr[gr.variant == v].g.to_numpy() if gr is not None else np.array([])
-    def row(fam, test, m, v, vs): rows.append(dict(family=fam, test=test, measured=m, verdict=_noting(_pending(runs, vs, seeds, v), _failures(runs, vs))))
+    def row(fam, test, m=None, v=None, vs=()):   # no measurement yet: 'pending'
+        rows.append(dict(family=fam, test=test, measured=m or 'n/a', verdict=_noting(_pending(runs, vs, seeds, v), _failures(runs, vs)) if m else 'pending'))
     for fam, pen in NORMFREE_FAMILIES.items():
         x = _top1(runs, fam)
         if min(len(bn), len(x)) >= 2:
@@ -858,14 +863,14 @@ def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with
             v = _word(d[1], d[2], 'below BatchNorm', 'above BatchNorm', 'no difference resolved')
             if not fit_alike(lb, lx, rules): v = f"confounded by optimization (by the rule alone: {v})"
             row(fam, 'against BatchNorm', f"BN - {fam} {_pct(*d)}; final training loss BatchNorm {lb:.3f}, {fam} {lx:.3f}", v, ['BatchNorm', fam])
-        else: rows.append(dict(family=fam, test='against BatchNorm', measured='n/a', verdict='pending'))
+        else: row(fam, 'against BatchNorm')
         if pen:
             xp = _top1(runs, pen)
             if min(len(x), len(xp)) >= 2:
                 d = diff_ci(xp, x)
                 row(fam, 'the penalty on top', f"{pen} - {fam} {_pct(*d)}",
                     _word(d[1], d[2], 'the penalty helps', 'the penalty hurts', 'no difference resolved'), [fam, pen])
-            else: rows.append(dict(family=fam, test='the penalty on top', measured='n/a', verdict='pending'))
+            else: row(fam, 'the penalty on top')
         if min(len(g('BatchNorm')), len(g(fam))) >= 2:
             a = diff_ci(g(fam), g('BatchNorm'))
             m, v = f"g({fam}) - g(BN) {_pct(*a, unit='')}", _word(a[1], a[2], 'grows more than BatchNorm', 'grows less than BatchNorm', 'inconclusive')
@@ -874,7 +879,7 @@ def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with
                 m += f"; g({fam}) - g({pen}) {_pct(*b, unit='')}"
                 v += '; ' + _word(b[1], b[2], 'the penalty curbs growth', 'the penalty adds growth', 'inconclusive')
             row(fam, 'growth during training', m, v, ['BatchNorm', fam] + ([pen] if pen else []))
-        else: rows.append(dict(family=fam, test='growth during training', measured='n/a', verdict='pending'))
+        else: row(fam, 'growth during training')
     return pd.DataFrame(rows)
 
 # %% ../nbs/13_study.ipynb #56034420

@@ -20,7 +20,7 @@ from fastai.learner import Learner
 from fastai.optimizer import SGD, RMSProp
 from fastai.torch_core import trainable_params, num_distrib, to_device
 from .core import run_record, unwrap_model, native_bf16
-from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options as _norm_options, norm_companion, norm_tag, check_norm, NORMS
+from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options, norm_companion, norm_tag, check_norm, NORMS
 from .models import create_model, list_archs
 from .fixup import fixup_, fixup_splitter
 from .penalties import make_penalty, check_penalty
@@ -34,9 +34,9 @@ from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
            'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'command_flags',
-           'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out',
-           'norm_options', 'peak_lrs', 'fixed_batch', 'build_model', 'make_learner', 'small_input_note',
-           'run_callbacks', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
+           'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'peak_lrs',
+           'fixed_batch', 'build_model', 'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked',
+           'check_writable', 'RunLock', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -299,10 +299,6 @@ def default_out(c) -> Path:
     "`runs/<time>-<arch>-<variant>`."
     return Path('runs') / f"{datetime.datetime.now():%Y%m%d-%H%M%S}-{c['arch']}-{_variant(c)}"
 
-def norm_options(c:dict) -> dict:
-    "The options of the configuration's normalization, for `create_model` (`norms.norm_options`)."
-    return _norm_options(c['norm'], c)
-
 def peak_lrs(c:dict, world_size:int=1) -> list[float]:
     "Peak learning rate of each parameter group: `lr` per 256 images, scaled by the global batch; Fixup's scalars get a tenth."
     peak = c['lr'] * c['bs'] * world_size / 256
@@ -339,7 +335,7 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     c = cfg
     torch.manual_seed(c['seed'])
     model = build_model(c['arch'], info['num_classes'], info['in_chans'], c['norm'], c['init'], c['dropout'], c['sync_bn'],
-                        **norm_options(c))
+                        **norm_options(c['norm'], c))
     if device is not None: model = model.to(device)
     if c['channels_last']: model = model.to(memory_format=torch.channels_last)
     if c['opt'] == 'sgd': opt_func = partial(SGD, mom=c['mom'], decouple_wd=False)
