@@ -33,7 +33,8 @@ __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIG
            'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write', 'rng_states',
            'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull', 'torch_save',
            'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
-           'load_checkpoint', 'check_tensorboard', 'TensorBoardLog', 'fmt_duration', 'StepLog', 'RunLog']
+           'load_checkpoint', 'fmt_duration', 'StepLog', 'RunLog', 'check_tensorboard', 'TensorBoardLog',
+           'Checkpointer']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -379,52 +380,11 @@ def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]
     raise CheckpointError(f"no usable checkpoint in {out}: " + ('; '.join(tried) if tried else f"none of {', '.join(CKPT_FILES)} exists") +
                           ". Start the run again without --resume (a new --out), or restore a checkpoint file from a backup.")
 
-# %% ../nbs/08_callbacks.ipynb #c4e1ab02
-TENSORBOARD_MISSING = ("--log tensorboard needs the tensorboard package, which is not installed here: pip install tensorboard "
-                       "(or pip install 'bnreg_nb[tensorboard]'), or drop --log tensorboard (metrics.csv is written anyway).")
-
-def check_tensorboard():
-    "Raise `ImportError` with the fix (`TENSORBOARD_MISSING`) when torch's TensorBoard writer cannot be imported."
-    try: from torch.utils.tensorboard import SummaryWriter
-    except ImportError: raise ImportError(TENSORBOARD_MISSING) from None
-
-class TensorBoardLog:
-    "TensorBoard event files of a run: per step (`train/...`) and per epoch (`epoch/...`), at the global step."
-    def __init__(self, log_dir:Path|str,   # the folder of the event files
-                 steps_done:int=0):        # global steps before this start (a resumed run): later events are purged
-        check_tensorboard()
-        from torch.utils.tensorboard import SummaryWriter
-        self.w = SummaryWriter(str(log_dir), purge_step=steps_done + 1 if steps_done else None)
-        self.prev = (0, {}, None)
-    def step(self, g:int, loss:torch.Tensor, penalty:torch.Tensor|None, lr:float, means=None):
-        "Step `g`'s loss, penalty and lr, and the step's mean norms from `means` (the `EpochMeans` of `NormDiagnostics`)."
-        names, vals = ['loss', 'lr'], [loss.detach().double().reshape(()), torch.tensor(lr, dtype=torch.float64)]
-        if penalty is not None: names.append('penalty'); vals.append(penalty.detach().double().reshape(()))
-        if means is not None and means.n:
-            n0, s0, of = self.prev
-            if of is not means.sums: n0, s0 = 0, {}   # the epoch's start reset the means (`EpochMeans.reset` makes a new dict)
-            for k in ('embedding_norm', 'logit_norm'):
-                if k in means.sums and means.n > n0:
-                    names.append(k); vals.append(((means.sums[k] - s0.get(k, 0)) / (means.n - n0)).double().reshape(()))
-            self.mark(means)
-        for k, v in zip(names, torch.stack([v.cpu() for v in vals]).tolist()): self.w.add_scalar(f'train/{k}', v, g)   # one sync
-    def mark(self, means):
-        "Take `means` (an `EpochMeans`) as they are now as the start of the next step's norms (a resumed epoch's restored sums)."
-        self.prev = (means.n, dict(means.sums), means.sums)
-    def epoch(self, row:dict, g:int):
-        "Every number of an epoch's `metrics.csv` row."
-        for k, v in row.items():
-            if k != 'epoch' and isinstance(v, (int, float)) and math.isfinite(v): self.w.add_scalar(f'epoch/{k}', v, g)
-        self.w.flush()
-    def flush(self): self.w.flush()
-    def close(self): self.w.close()
-
+# %% ../nbs/08_callbacks.ipynb #e23a0002
 def fmt_duration(s:float) -> str:
     "A duration for people: '45 s', '12 min', '3.4 h'."
     return f"{s:.0f} s" if s < 90 else f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
 
-
-# %% ../nbs/08_callbacks.ipynb #e23a0002
 class StepLog(Callback):
     "One line every `every` training steps or seconds: epoch, step, mean loss since the last line, images/s, time left."
     order = 75
@@ -456,21 +416,15 @@ class StepLog(Callback):
 
 # %% ../nbs/08_callbacks.ipynb #884baf20
 class RunLog(Callback):
-    "Per-epoch metrics (exact, all processes), metrics.csv, checkpoints (last two, best; also inside an epoch), one printed line per epoch."
+    "The record of each epoch: exact metrics over all processes, `history` and `best`, metrics.csv and one printed line."
     order = 70   # after Recorder (50) and ProgressCallback (60)
-    def __init__(self, out:Path|str,          # the run's folder
-                 cfg:dict,                    # the run's configuration (kept in the checkpoints; `epochs` for the printed line)
+    def __init__(self, out:Path|str,          # the run's folder (metrics.csv goes there)
+                 cfg:dict,                    # the run's configuration (`epochs`, for the printed line)
                  start_epoch:int=0,           # epochs done before this fit (a resumed run)
                  history=None, best=None,     # the rows and the best row so far (a resumed run)
-                 write:bool=True,             # write files and print (the main process only)
-                 ckpt_every=None,             # also checkpoint inside epochs: every N steps or a duration (`parse_every`)
-                 preemption=None,             # a `Preemption`: on its flag, checkpoint at the next step and raise `Preempted`
-                 resume_state=None,           # a mid-epoch checkpoint to continue from (its `step` > 0)
-                 tensorboard:bool=False):     # also log to TensorBoard, in `out/tensorboard/` (`TensorBoardLog`)
+                 write:bool=True):            # write metrics.csv and print (the main process only)
         self.out, self.cfg, self.start_epoch, self.write = Path(out), cfg, start_epoch, write
-        self.history, self.best = list(history or []), best
-        self.every, self.preemption, self.resume_state = parse_every(ckpt_every), preemption, resume_state
-        self.tensorboard, self.tb = tensorboard, None
+        self.history, self.best, self.is_best = list(history or []), best, False
 
     def before_fit(self):
         self.diag = next((cb for cb in self.learn.cbs if isinstance(cb, NormDiagnostics)), None)
@@ -479,27 +433,17 @@ class RunLog(Callback):
                              "Learner's callbacks (make_learner does)")
         self.pen_cb = next((cb for cb in self.learn.cbs if isinstance(cb, ClassifierPenalty)), None)
         self.guard = next((cb for cb in self.learn.cbs if isinstance(cb, NanGuard)), None)
-        if self.guard is not None:   # several processes: the preemption and timed-checkpoint flags ride in NanGuard's one reduction per step
-            self.guard.flags.update(stop=lambda: self.preemption is not None and self.preemption.requested, due=self._timed_due)
-        self.net = unwrap_model(self.learn.model)
-        self.dev = next(self.net.parameters()).device
-        self.last_ck = self.fit_t0 = time.monotonic()
-        self.ck_step = 0   # the global step of the last checkpoint (flags agreed before it are stale)
+        self.dev = next(unwrap_model(self.learn.model).parameters()).device
+        self.fit_t0 = time.monotonic()
         rec = getattr(self.learn, 'recorder', None)
         if self.dev.type == 'cuda' and rec is not None and not isinstance(rec.smooth_loss, LaggedSmoothLoss):
             rec.smooth_loss = LaggedSmoothLoss(rec.smooth_loss.beta)   # fastai's copies the loss to the host and gathers it every step
-        if self.tensorboard and self.write:   # global steps done before this fit: events after them (a killed run's) are purged
-            done = self.start_epoch * len(self.dls.train) + ((self.resume_state or {}).get('step') or 0)
-            self.tb = TensorBoardLog(self.out / 'tensorboard', done)
-        self.steps_per_epoch = len(self.dls.train)
 
     def before_epoch(self):
         self.t0 = time.perf_counter()
         z = lambda n: torch.zeros(n, device=self.dev, dtype=torch.float64)
         self.tsum, self.vsum, self.pen = z(2), z(3), z(2)
         self.vn, self.time_before = 0, 0.0
-        if self.epoch == 0 and self.resume_state and self.resume_state.get('step'):
-            self.learn.all_batches = self._resumed_batches   # this epoch's training batches start after the checkpoint's step
 
     def before_train(self): self.tt0 = time.perf_counter()
     def after_train(self):
@@ -512,11 +456,10 @@ class RunLog(Callback):
             l, n = self.learn.loss.detach(), len(y)   # the Learner's loss of the batch: not computed again
             p = self.pen_cb.last_penalty if self.pen_cb is not None else None
             if p is not None: l = l - p.detach()      # without the penalty, which `ClassifierPenalty.after_loss` added to it
+            self.step_loss, self.step_penalty = l, p  # (read by `TensorBoardLog`)
             self.tsum[0] += l.double().to(self.dev) * n; self.tsum[1] += n   # on the device: nothing waits
             if p is not None: self.pen[0] += p.detach().double().to(self.dev) * n; self.pen[1] += n
             self.last_lr = float(self.opt.hypers[0]['lr'])
-            if self.tb is not None: self.tb.step(self.global_step, l, p, self.last_lr, self.diag.means['train'])
-            self.step_boundary()
         else:
             pred = self.learn.pred.detach().float()
             l = F.cross_entropy(pred, y, reduction='none')
@@ -524,6 +467,15 @@ class RunLog(Callback):
             v = torch.stack([l, (pred.argmax(1) == y).float(), (pred.topk(k, 1).indices == y[:, None]).any(1).float()], 1)
             v = self.learn.to_detach(v, cpu=False, gather=True)   # all processes' samples, padding removed
             self.vsum += v.double().sum(0).to(self.dev); self.vn += len(v)
+
+    def state(self) -> dict:
+        "The epoch's partial sums so far, for a checkpoint inside the epoch (`Checkpointer`)."
+        return dict(tsum=self.tsum.cpu(), pen=self.pen.cpu(), train_time=time.perf_counter() - self.tt0 + self.time_before,
+                    last_lr=self.last_lr)
+    def load_state(self, s:dict):
+        "Continue the epoch from a checkpoint's partial sums (`state`)."
+        self.tsum, self.pen = s['tsum'].to(self.dev), s['pen'].to(self.dev)
+        self.time_before, self.last_lr = s['train_time'], s['last_lr']
 
     def norms(self, split:str) -> dict[str, float]:
         "The means over all processes of the quantities `NormDiagnostics` recorded on `split` ('train' or 'valid') this epoch."
@@ -535,7 +487,7 @@ class RunLog(Callback):
         return {k: (t[i] / t[-1]).item() for i, k in enumerate(keys)} if t[-1] > 0 else {}
 
     def after_epoch(self):
-        if self.guard is not None: self.guard.check()   # no checkpoint keeps a non-finite step
+        if self.guard is not None: self.guard.check()   # no row (and no checkpoint) keeps a non-finite step
         e = self.start_epoch + self.epoch + 1
         t, pen = all_reduce(self.tsum), all_reduce(self.pen)
         nt, nv = self.norms('train'), self.norms('valid')
@@ -548,25 +500,14 @@ class RunLog(Callback):
         row.update({f'train_{k}': v for k, v in nt.items()}); row.update({f'valid_{k}': v for k, v in nv.items()})   # block norms
         self.extra_metrics(row)
         self.history.append(row)
-        if self.best is None or row['top1'] > self.best['top1']: self.best, is_best = dict(row), True
-        else: is_best = False
-        if self.tb is not None: self.tb.epoch(row, (self.start_epoch + self.epoch + 1) * self.steps_per_epoch)
-        self.ck_step = (self.start_epoch + self.epoch + 1) * self.steps_per_epoch
-        if self.write:
-            ck = self.checkpoint(e)
-            save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
-            meta = dict(epoch=e, top1=row['top1'], arch=self.cfg.get('arch'), norm=self.cfg.get('norm'))
-            save_weights(self.net, self.out / 'last.safetensors', **meta)    # the weights alone, for sharing: no pickle
-            if is_best:
-                atomic_save(ck, self.out / 'best.pth')
-                save_weights(self.net, self.out / 'best.safetensors', **meta)
-            atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
-            self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
-                        f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
-                        f"|h| {row['embedding_norm']:.3g}  |z| {row['logit_norm']:.3g}  lr {row['lr']:.4g}  "
-                        f"{row['images_per_s']:.0f} img/s  {row['epoch_time_s']:.1f} s" + self.time_left(e))
-        kill = os.environ.get('BNREG_TEST_KILL_AFTER_EPOCH')   # test hook: die like a killed job right after epoch N's checkpoint
-        if kill and int(kill) == e: os.kill(os.getpid(), signal.SIGKILL)
+        self.is_best = self.best is None or row['top1'] > self.best['top1']
+        if self.is_best: self.best = dict(row)
+        if not self.write: return
+        atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
+        self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
+                    f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
+                    f"|h| {row['embedding_norm']:.3g}  |z| {row['logit_norm']:.3g}  lr {row['lr']:.4g}  "
+                    f"{row['images_per_s']:.0f} img/s  {row['epoch_time_s']:.1f} s" + self.time_left(e))
 
     @property
     def global_step(self) -> int: return (self.start_epoch + self.epoch) * self.n_iter + self.iter + 1   # training steps done
@@ -575,11 +516,6 @@ class RunLog(Callback):
         "'  ~N min left': the remaining epochs at the mean pace of this fit's epochs ('' after the last epoch)."
         left = self.cfg['epochs'] - e
         return f"  ~{fmt_duration((time.monotonic() - self.fit_t0) / (self.epoch + 1) * left)} left" if left > 0 else ''
-
-    def after_fit(self): self.close()
-    def close(self):
-        "Close the TensorBoard log (also called by the training command after a fit an exception ended)."
-        if self.tb is not None: self.tb.close(); self.tb = None
 
     _dup = re.compile(r'^(train_loss|valid_loss|time|(train|valid)_[hz]_norm|\w+_penalty)$')   # already in CSV_COLUMNS
     def extra_metrics(self, row):
@@ -591,16 +527,122 @@ class RunLog(Callback):
             try: row[name] = float(v)
             except (TypeError, ValueError): pass
 
+    def _print(self, s):
+        mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
+        if mbar is not None: mbar.write(s)
+        else: print(s, flush=True)
+
+# %% ../nbs/08_callbacks.ipynb #c4e1ab02
+TENSORBOARD_MISSING = ("--log tensorboard needs the tensorboard package, which is not installed here: pip install tensorboard "
+                       "(or pip install 'bnreg_nb[tensorboard]'), or drop --log tensorboard (metrics.csv is written anyway).")
+
+def check_tensorboard():
+    "Raise `ImportError` with the fix (`TENSORBOARD_MISSING`) when torch's TensorBoard writer cannot be imported."
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError: raise ImportError(TENSORBOARD_MISSING) from None
+
+class TensorBoardLog(Callback):
+    "TensorBoard event files: each training step's loss, penalty, lr and norms (`train/...`), each epoch's `RunLog` row (`epoch/...`)."
+    order = 71   # after RunLog (70), whose numbers it writes; before Checkpointer (72), which flushes it at checkpoints
+    def __init__(self, log_dir:Path|str,   # the folder of the event files
+                 resume_step:int=0):       # a run resumed inside an epoch: the checkpoint's step in it
+        check_tensorboard()
+        self.log_dir, self.resume_step, self.w = Path(log_dir), resume_step, None
+
+    def before_fit(self):
+        self.log = next((cb for cb in self.learn.cbs if isinstance(cb, RunLog)), None)
+        if self.log is None: raise ValueError("TensorBoardLog writes RunLog's numbers: add RunLog(...) to the Learner's callbacks")
+        from torch.utils.tensorboard import SummaryWriter
+        self.steps_per_epoch = len(self.dls.train)
+        done = self.log.start_epoch * self.steps_per_epoch + self.resume_step   # steps before this start: later events are purged
+        if self.w is None: self.w = SummaryWriter(str(self.log_dir), purge_step=done + 1 if done else None)
+        self.prev = (0, {}, None)
+
+    def after_batch(self):
+        if not self.training: return
+        g, l, p, means = self.log.global_step, self.log.step_loss, self.log.step_penalty, self.log.diag.means['train']
+        names, vals = ['loss', 'lr'], [l.detach().double().reshape(()), torch.tensor(self.log.last_lr, dtype=torch.float64)]
+        if p is not None: names.append('penalty'); vals.append(p.detach().double().reshape(()))
+        if means.n:   # the step's mean norms: the epoch's sums now, less those at the previous step
+            n0, s0, of = self.prev
+            if of is not means.sums: n0, s0 = 0, {}   # the epoch's start reset the means (`EpochMeans.reset` makes a new dict)
+            for k in ('embedding_norm', 'logit_norm'):
+                if k in means.sums and means.n > n0:
+                    names.append(k); vals.append(((means.sums[k] - s0.get(k, 0)) / (means.n - n0)).double().reshape(()))
+            self.mark(means)
+        for k, v in zip(names, torch.stack([v.cpu() for v in vals]).tolist()): self.w.add_scalar(f'train/{k}', v, g)   # one sync
+
+    def mark(self, means):
+        "Take `means` (an `EpochMeans`) as they are now as the start of the next step's norms (a resumed epoch's restored sums)."
+        self.prev = (means.n, dict(means.sums), means.sums)
+
+    def after_epoch(self):   # every number of the epoch's metrics.csv row, at the step that ends the epoch
+        g = (self.log.start_epoch + self.epoch + 1) * self.steps_per_epoch
+        for k, v in self.log.history[-1].items():
+            if k != 'epoch' and isinstance(v, (int, float)) and math.isfinite(v): self.w.add_scalar(f'epoch/{k}', v, g)
+        self.w.flush()
+
+    def flush(self):
+        if self.w is not None: self.w.flush()
+    def after_fit(self): self.close()
+    def close(self):
+        "Close the event files (the training command also calls it after a fit an exception ended)."
+        if self.w is not None: self.w.close(); self.w = None
+
+# %% ../nbs/08_callbacks.ipynb #ckp0a002
+class Checkpointer(Callback):
+    "A run's checkpoints: last/prev after each epoch, best, the weights alone; inside epochs every `every` or on preemption; resumes inside an epoch."
+    order = 72   # after RunLog (70), whose rows and partial sums it saves, and TensorBoardLog (71), which it flushes
+    def __init__(self, out:Path|str,          # the run's folder
+                 cfg:dict,                    # the run's configuration (kept in the checkpoints)
+                 write:bool=True,             # write files (the main process only; the others take part in the agreements)
+                 every=None,                  # also checkpoint inside epochs: every N steps or a duration (`parse_every`)
+                 preemption=None,             # a `Preemption`: on its flag, checkpoint at the next step and raise `Preempted`
+                 resume_state=None):          # a mid-epoch checkpoint to continue from (its `step` > 0)
+        self.out, self.cfg, self.write = Path(out), cfg, write
+        self.every, self.preemption, self.resume_state = parse_every(every), preemption, resume_state
+
+    def before_fit(self):
+        find = lambda t: next((cb for cb in self.learn.cbs if isinstance(cb, t)), None)
+        self.log, self.tb, self.guard = find(RunLog), find(TensorBoardLog), find(NanGuard)
+        if self.log is None: raise ValueError("Checkpointer saves RunLog's rows and sums: add RunLog(...) to the Learner's callbacks")
+        if self.guard is not None:   # several processes: the preemption and timed-checkpoint flags ride in NanGuard's one reduction per step
+            self.guard.flags.update(stop=lambda: self.preemption is not None and self.preemption.requested, due=self._timed_due)
+        self.net = unwrap_model(self.learn.model)
+        self.dev = next(self.net.parameters()).device
+        self.last_ck, self.ck_step = time.monotonic(), 0   # when, and at which global step, the last checkpoint was written
+        self.steps_per_epoch = len(self.dls.train)
+
+    def before_epoch(self):
+        if self.epoch == 0 and self.resume_state and self.resume_state.get('step'):
+            self.learn.all_batches = self._resumed_batches   # this epoch's training batches start after the checkpoint's step
+
+    def after_epoch(self):
+        if self.guard is not None: self.guard.check()   # no checkpoint keeps a non-finite step
+        e = self.log.start_epoch + self.epoch + 1
+        self.ck_step = e * self.steps_per_epoch
+        if self.write:
+            ck = self.checkpoint(e)
+            save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
+            meta = dict(epoch=e, top1=self.log.history[-1]['top1'], arch=self.cfg.get('arch'), norm=self.cfg.get('norm'))
+            save_weights(self.net, self.out / 'last.safetensors', **meta)    # the weights alone, for sharing: no pickle
+            if self.log.is_best:
+                atomic_save(ck, self.out / 'best.pth')
+                save_weights(self.net, self.out / 'best.safetensors', **meta)
+        kill = os.environ.get('BNREG_TEST_KILL_AFTER_EPOCH')   # test hook: die like a killed job right after epoch N's checkpoint
+        if kill and int(kill) == e: os.kill(os.getpid(), signal.SIGKILL)
+
     def checkpoint(self, e, step=0, ranks=None) -> dict:
         "What the checkpoints hold: model, optimizer, epochs done (+ `step`s of the next), metrics so far, grad scaler, RNG states, configuration."
         return dict(model=self.net.state_dict(), opt=plain(self.opt.state_dict()), epoch=e, step=step, ranks=plain(ranks), world_size=max(num_distrib(), 1),
-                    history=plain(self.history), best=plain(self.best),
+                    history=plain(self.log.history), best=plain(self.log.best),
                     scaler=self.learn.scaler.state_dict() if getattr(self.learn, 'scaler', None) is not None else None,
                     rng=rng_states(), config={k: v for k, v in self.cfg.items() if not k.startswith('_')})
 
-    def step_boundary(self):
-        "After a training step: write a mid-epoch checkpoint when `ckpt_every` says so or a preemption was asked for (agreed by all processes)."
-        g = self.global_step
+    def after_batch(self):
+        "After a training step: write a mid-epoch checkpoint when `every` says so or a preemption was asked for (agreed by all processes)."
+        if not self.training: return
+        g = self.log.global_step
         due = self.every is not None and self.every[0] == 'steps' and g % self.every[1] == 0
         stop, timed = self.preemption is not None and self.preemption.requested, self._timed_due()
         if num_distrib() > 1 and (self.preemption is not None or (self.every and self.every[0] == 'seconds')):   # every process decides alike
@@ -610,12 +652,10 @@ class RunLog(Callback):
             else:
                 flags = all_reduce(torch.tensor([stop, timed], dtype=torch.float32).to(self.dev), 'max').cpu()
                 stop, timed = bool(flags[0]), bool(flags[1])
-        due = due or timed
-        if (due and self.iter + 1 < self.n_iter) or stop: self.save_step()
+        if ((due or timed) and self.iter + 1 < self.n_iter) or stop: self.save_step()
         if stop:
-            if self.tb is not None: self.tb.flush()
             f, sig = self.out / 'last.pth', self.preemption.signum
-            err = Preempted(f"stopped by {signal.Signals(sig).name if sig else 'a signal'} in epoch {self.start_epoch + self.epoch + 1}, "
+            err = Preempted(f"stopped by {signal.Signals(sig).name if sig else 'a signal'} in epoch {self.log.start_epoch + self.epoch + 1}, "
                             f"after step {self.iter + 1} of {self.n_iter}; checkpoint {f}", f)
             err.detail = err.args[0]   # fastai prefixes the callback's name to args; keep the plain message
             raise err
@@ -629,14 +669,12 @@ class RunLog(Callback):
     def save_step(self):
         "Checkpoint inside the epoch: the shared state once, and each process's RNG states and partial sums of the epoch."
         if self.guard is not None: self.guard.check()   # this step's loss was finite (waits for it on a GPU, at checkpoints only)
-        m = self.diag.means['train']
-        mine = dict(rng=rng_states(), tsum=self.tsum.cpu(), pen=self.pen.cpu(), diag_n=m.n,
-                    diag={k: torch.as_tensor(v).cpu() for k, v in m.sums.items()},
-                    train_time=time.perf_counter() - self.tt0 + self.time_before, last_lr=self.last_lr)
+        m = self.log.diag.means['train']
+        mine = dict(rng=rng_states(), diag_n=m.n, diag={k: torch.as_tensor(v).cpu() for k, v in m.sums.items()}, **self.log.state())
         ranks = gather_object([mine]) if num_distrib() > 1 else [mine]
-        if self.write: save_checkpoint(self.checkpoint(self.start_epoch + self.epoch, self.iter + 1, ranks), self.out)
+        if self.write: save_checkpoint(self.checkpoint(self.log.start_epoch + self.epoch, self.iter + 1, ranks), self.out)
         if self.tb is not None: self.tb.flush()   # what the checkpoint has seen is in the event file
-        self.last_ck, self.ck_step = time.monotonic(), self.global_step
+        self.last_ck, self.ck_step = time.monotonic(), self.log.global_step
 
     def _resumed_batches(self):
         "`Learner.all_batches` for the first epoch of a run resumed inside it: the same shuffled order, from the checkpoint's step on."
@@ -645,10 +683,9 @@ class RunLog(Callback):
         k, mine = r['step'], r['ranks'][rank_distrib() if len(r['ranks']) > 1 else 0]
         learn.n_iter, learn.train_iter = len(learn.dl), k    # `iter` and `train_iter` go on from k (schedule, recomputations)
         self.net.load_state_dict(r['model'])                  # undo anything done at the epoch's start (e.g. a recomputation)
-        self.tsum, self.pen = mine['tsum'].to(self.dev), mine['pen'].to(self.dev)
-        m = self.diag.means['train']; m.sums, m.n = {k_: v.to(self.dev) for k_, v in mine['diag'].items()}, mine['diag_n']
+        self.log.load_state(mine)
+        m = self.log.diag.means['train']; m.sums, m.n = {k_: v.to(self.dev) for k_, v in mine['diag'].items()}, mine['diag_n']
         if self.tb is not None: self.tb.mark(m)
-        self.time_before, self.last_lr = mine['train_time'], mine['last_lr']
         dl = learn.dl
         get_idxs, create_batches, after_batch = dl.get_idxs, dl.create_batches, dl.after_batch
         dl.get_idxs = lambda: list(get_idxs())[k * dl.bs:]    # the epoch's order (seeded by EpochSeed), without the k batches done
@@ -666,8 +703,3 @@ class RunLog(Callback):
         finally:
             for a in ('get_idxs', 'create_batches'): dl.__dict__.pop(a, None)
             dl.after_batch = after_batch
-
-    def _print(self, s):
-        mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
-        if mbar is not None: mbar.write(s)
-        else: print(s, flush=True)

@@ -27,7 +27,7 @@ from .penalties import make_penalty, check_penalty
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
-                                FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
+                                Checkpointer, TensorBoardLog,                                FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
                                 EXIT_NO_SPACE, DiskFull, StepLog, AGC, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
@@ -364,7 +364,7 @@ def small_input_note(arch:str, image_size:int) -> str|None:
 # %% ../nbs/10_train.ipynb #e22a0002
 def run_callbacks(c:dict,                  # the run's configuration
                   learn:Learner,           # `make_learner`'s Learner (its peak learning rates are scheduled)
-                  out:Path,                # the run folder (`RunLog` writes there)
+                  out:Path,                # the run folder (`RunLog` and `Checkpointer` write there)
                   device_type:str='cpu',   # 'cpu', 'cuda' or 'xla'
                   start:int=0,             # epochs done before this fit (a resumed run)
                   history=None, best=None, # a resumed run's rows and best row
@@ -376,9 +376,10 @@ def run_callbacks(c:dict,                  # the run's configuration
                  ) -> list:
     "The callbacks a run adds to `make_learner`'s Learner, in the order they are added."
     cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start), NanGuard(start),
-           RunLog(out, c, start, history, best, write=write, ckpt_every=c.get('ckpt_every'), preemption=preemption,
-                  resume_state=resume_state, tensorboard=c.get('log') == 'tensorboard'),
+           RunLog(out, c, start, history, best, write=write),
+           Checkpointer(out, c, write=write, every=c.get('ckpt_every'), preemption=preemption, resume_state=resume_state),
            WeightSync(start), FreeGrads()]
+    if c.get('log') == 'tensorboard' and write: cbs.append(TensorBoardLog(out / 'tensorboard', (resume_state or {}).get('step') or 0))
     if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device_type, scaler_state))
     if device_type == 'xla': cbs.append(XLAMarkStep())
     if console_lines: cbs.append(StepLog(c.get('log_every', '1m'), c['epochs'], start))
@@ -508,6 +509,7 @@ def _run_locked(c, state, out, resume):
                         scaler_state=scaler_state, console_lines=lines)
     learn.add_cbs(cbs)
     runlog, wsync = (next(cb for cb in cbs if isinstance(cb, t)) for t in (RunLog, WeightSync))
+    tb = next((cb for cb in cbs if isinstance(cb, TensorBoardLog)), None)
     if lines or not (c['progress'] and main): learn.remove_cb(ProgressCallback)
     # --- files: only the main process writes
     rec = dict(status='running', world_size=world, device=str(device), data={k: v for k, v in info.items() if k != 'classes'})
@@ -535,7 +537,7 @@ def _run_locked(c, state, out, resume):
     except DiskFull as e: status, err = 'disk full', e
     finally:
         if num_distrib() > 0: learn.remove_cb(AccelerateTrainer)
-        runlog.close()   # the TensorBoard log, also after a fit an exception ended
+        if tb is not None: tb.close()   # the TensorBoard log, also after a fit an exception ended
     rec.update(status=status, train_seconds=round(time.perf_counter() - t0, 1), epochs_done=len(runlog.history),
                final=runlog.history[-1] if runlog.history else None, best=runlog.best, weight_sync=wsync.checks)
     if status == 'diverged':
