@@ -21,8 +21,8 @@ from .diagnostics import NormDiagnostics, find_blocks
 from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
 from .callbacks import lr_mult
 from .train import make_learner, peak_lrs, run_callbacks
-from .experiments import train_config, write_record, pick, _threads
-from .core import set_style, legend_below, FIG_WIDTH
+from .runs import variant, train_config, write_record, pick, set_threads
+from .plots import set_style, legend_below, FIG_WIDTH, palette
 
 # %% auto #0
 __all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SETTINGS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches', 'TrainTimer',
@@ -51,7 +51,7 @@ class TrainTimer(Callback):
 
 def command_learner(cfg:dict,          # a full configuration (`train_config`)
                     batches:list,      # training batches (`memory_batches`)
-                    out:Path|str,      # RunLog's folder
+                    out:Path|str,      # the run folder (`RunLog`'s and `Checkpointer`'s)
                     device=None):      # the model's device (default: the batches')
     "The training command's `Learner` on in-memory `batches`: `make_learner` and the callbacks `train.run` adds, with a `TrainTimer`."
     device = torch.device(device or batches[0][0].device)
@@ -120,16 +120,15 @@ class CallbackClock:
         self._set = []
 
 # %% ../nbs/14_bench.ipynb #6a25611f
-STEP_VARIANTS = {'BatchNorm': dict(norm='batch'), 'Fixup': dict(norm='none', init='fixup'), 'no norm': dict(norm='none'),
-                 'Ghost BatchNorm (32)': dict(norm='ghost', ghost_bs=32), 'noise-free BatchNorm': dict(norm='frozen', frozen_warmup=0),
-                 'Fixup + embedding penalty': dict(norm='none', init='fixup', penalty='embedding', coef=1e-3),
-                 'Fixup + functional L2': dict(norm='none', init='fixup', penalty='functional', coef=1e-3),
-                 'Fixup + Dropout penalty': dict(norm='none', init='fixup', penalty='dropout', coef=0.1)}
+STEP_VARIANTS = {'BatchNorm': variant('BatchNorm'), 'Fixup': variant('Fixup'), 'no norm': variant('no normalization'),
+                 'Ghost BatchNorm (32)': variant('Ghost BatchNorm', ghost_bs=32), 'noise-free BatchNorm': dict(norm='frozen', frozen_warmup=0),
+                 **{k: variant(k, coef=1e-3) for k in ('Fixup + embedding penalty', 'Fixup + functional L2')},
+                 'Fixup + Dropout penalty': variant('Fixup + Dropout penalty', coef=0.1)}
 
 def step_benchmark(variants:dict,       # name -> configuration overrides (`STEP_VARIANTS`)
                    arch:str='resnet20', bs:int=128, size:int=32, steps:int=4, rounds:int=20, seed:int=0,
                    device='cpu', precision:str='fp32', channels_last:bool=False, compile:bool=False,
-                   out:Path|str|None=None,  # RunLog's folders go here (default: a temporary folder)
+                   out:Path|str|None=None,  # the run folders go here (default: a temporary folder)
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Per round and variant: seconds per step of the training command and of the plain loop; and each callback's host time per step."
     classes = 1000 if size >= 64 else 10
@@ -223,7 +222,7 @@ def step(out:str='runs/bench/step',   # output folder: steps.csv, callbacks.csv,
          threads:int=1,               # torch CPU threads
         ) -> pd.DataFrame:
     "The training command's step against a plain PyTorch loop (same model, batches, optimizer, precision), per variant; each callback's share."
-    _threads(threads)
+    set_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0, load0 = time.time(), _loadavg()
     times, clock = step_benchmark(pick(STEP_VARIANTS, variants), arch, bs, size, steps, rounds, seed, device, precision, channels_last, compile)
@@ -289,7 +288,7 @@ SETTINGS = {'fp32': {}, 'fp32 (again)': {}, 'bf16': dict(precision='bf16'), 'cha
 def settings_benchmark(variants:dict,           # name -> configuration overrides (`STEP_VARIANTS`)
                        settings:dict=SETTINGS,  # name -> precision, channels_last and compile flags
                        arch:str='resnet20', bs:int=128, size:int=32, chans:int=1, steps:int=4, rounds:int=8, seed:int=0,
-                       device='cpu', out:Path|str|None=None,  # RunLog's folders go here (default: a temporary folder)
+                       device='cpu', out:Path|str|None=None,  # the run folders go here (default: a temporary folder)
                       ) -> pd.DataFrame:
     "Per round, variant and setting: ms per step of the training command (wall and CPU time), the pairs in a new random order every round."
     classes = 1000 if size >= 64 else 10
@@ -354,7 +353,7 @@ def precision(out:str='runs/bench/precision',  # output folder: steps.csv (every
               threads:int=1,                   # torch CPU threads
              ) -> pd.DataFrame:
     "The training command's step in bf16 autocast, channels-last and compiled, per variant: ms per step and speed-up over fp32."
-    _threads(threads)
+    set_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0, load0 = time.time(), _loadavg()
     sets = {'fp32': SETTINGS['fp32'], **pick(SETTINGS, settings)}
@@ -493,7 +492,7 @@ def overhead(out:str='runs/overhead',  # output folder: overhead.csv (every step
              threads:int=1,            # torch CPU threads
             ) -> pd.DataFrame:
     "The per-step overhead of each penalty callback and of NormDiagnostics on this machine."
-    _threads(threads)
+    set_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0, load0 = time.time(), _loadavg()
     learners = overhead_learners(arch, bs, size, steps, seed)
@@ -536,7 +535,7 @@ def decode(out:str='runs/decode',  # output folder: decode.csv and run.json
            threads:int=1,          # torch CPU threads of the main process
           ) -> pd.DataFrame:
     "The image-decoding benchmark: images per second of the ImageNet training pipeline for each number of workers."
-    _threads(threads)
+    set_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df = decode_benchmark(n, tuple(int(s) for s in size.split('x')), crop, bs, tuple(int(w) for w in workers.split(',')), seed=seed)
     df.to_csv(out / 'decode.csv', index=False)

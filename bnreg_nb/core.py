@@ -15,10 +15,9 @@ from fastai.callback.hook import Hook
 from fastai.learner import ValueMetric
 
 # %% auto #0
-__all__ = ['FIG_WIDTH', 'FIG_DPI', 'FONT_PT', 'LAYERS', 'native_bf16', 'command_line', 'cpu_name', 'run_record', 'unwrap_model',
-           'find_classifier', 'ClassifierHook', 'EpochMeans', 'example_norms', 'add_value_metrics', 'remove_metrics',
-           'cli', 'subcommands', 'smallest_text', 'font_records', 'set_style', 'legend_below', 'package_imports',
-           'layer_violations', 'check_layers']
+__all__ = ['LAYERS', 'native_bf16', 'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook',
+           'EpochMeans', 'example_norms', 'add_value_metrics', 'remove_metrics', 'cli', 'subcommands',
+           'package_imports', 'layer_violations', 'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -164,67 +163,17 @@ def subcommands(table:dict,               # name -> a docmented function
     cli(table[argv[0]], argv[1:], prog=f'{prog} {argv[0]}')
     return 0
 
-# %% ../nbs/00_core.ipynb #8d1ed539
-FIG_WIDTH = 7.0   # inches: a figure the width of the docs' content column
-FIG_DPI = 100     # dots per inch, on screen and in saved PNGs: FIG_WIDTH is 700 px
-FONT_PT = 11      # the smallest text of a figure, in points
-
-def smallest_text(fig) -> float|None:
-    "The font size (points) of the smallest visible, non-empty text of matplotlib figure `fig`; None if it has none."
-    from matplotlib.text import Text
-    sizes = [t.get_fontsize() for t in fig.findobj(Text)
-             if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())]
-    return min(sizes) if sizes else None
-
-def font_records(fig) -> dict:
-    "PNG text chunks saved with `fig`: its smallest text in points and its dots per inch (read back by the site check)."
-    pt = smallest_text(fig)
-    return {'bnreg:font-pt': f'{pt:g}' if pt else 'none', 'bnreg:dpi': f'{fig.dpi:g}'}
-
-def _png_with_records(fig) -> bytes:
-    import io
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', bbox_inches='tight', metadata=font_records(fig))
-    return buf.getvalue()
-
-def set_style(font_pt:float=FONT_PT, # the smallest text, in points
-              dpi:int=FIG_DPI):      # dots per inch when drawn and saved
-    "The package's one figure style: seaborn's white grid, text of at least `font_pt`, `FIG_WIDTH` wide; in IPython each PNG records its smallest text."
-    import seaborn as sns, matplotlib as mpl
-    sns.set_theme(style='whitegrid', context='notebook')
-    mpl.rcParams.update({'font.size': font_pt + 1, 'axes.labelsize': font_pt + 1, 'axes.titlesize': font_pt + 1,
-                         'xtick.labelsize': font_pt, 'ytick.labelsize': font_pt, 'legend.fontsize': font_pt,
-                         'legend.title_fontsize': font_pt, 'figure.titlesize': font_pt + 2,
-                         'figure.figsize': (FIG_WIDTH, FIG_WIDTH * 0.5), 'figure.dpi': dpi, 'savefig.dpi': dpi})
-    try: from IPython import get_ipython
-    except ImportError: return
-    ip = get_ipython()
-    if ip is None: return
-    import matplotlib.pyplot   # activates the inline backend first, which installs its own PNG formatter
-    from matplotlib.figure import Figure
-    ip.display_formatter.formatters['image/png'].for_type(Figure, _png_with_records)
-
-def legend_below(fig, ax, ncol:int, y:float=-0.1,
-                 drop=()):   # labels to leave out (e.g. the headings seaborn adds for `hue` and `style`)
-    "Move `ax`'s legend under the figure, at most `ncol` entries a row, filled row by row."
-    h, l = ax.get_legend_handles_labels(); ax.get_legend().remove()
-    keep = [i for i, x in enumerate(l) if x not in drop]
-    h, l = [h[i] for i in keep], [l[i] for i in keep]
-    ncol = max(1, min(ncol, len(h))); rows = -(-len(h) // ncol)
-    order = [r * ncol + c for c in range(ncol) for r in range(rows) if r * ncol + c < len(h)]
-    fig.legend([h[i] for i in order], [l[i] for i in order], loc='upper center', ncol=ncol, frameon=False,
-               bbox_to_anchor=(0.5, y))
-
 # %% ../nbs/00_core.ipynb #4027b451
-LAYERS = [['core', 'normfree', 'noise', 'data'],   # import nothing of the package: records, the classifier hook, cli; SkipInit and
-                                                   # NF-ResNets; how much a sample depends on its batch; datasets and DataLoaders
-          ['norms', 'penalties', 'distributed'],   # the normalization switch (registry, Ghost, noise-free); the penalties; processes
+LAYERS = [['core', 'plots', 'normfree', 'noise', 'data'],   # import nothing of the package: records, the classifier hook, cli; the
+                                                            # figure style; SkipInit and NF-ResNets; a sample's dependence on its batch; data
+          ['norms', 'penalties', 'distributed', 'testing'],   # the normalization switch (registry, Ghost, noise-free); the penalties;
+                                                              # processes; the chapters' shared test Learner
           ['models'],                              # architectures and create_model (norms' rewrites included)
           ['fixup', 'diagnostics'],                # Fixup; the recorders of the representation's norms
           ['callbacks'],                           # the training command's callbacks
           ['train'],                               # the training command: composes, owns no science
-          ['evaluate', 'experiments'],             # a finished run back as a model; the experiments and their figures
-          ['study', 'bench']]                      # the reproduction study's runner; the performance benchmarks
+          ['evaluate', 'runs'],                    # a finished run back as a model; run folders and the named variants
+          ['experiments', 'study', 'bench']]       # the experiments and their figures; the reproduction study; the benchmarks
 
 # %% ../nbs/00_core.ipynb #56b023ce
 def package_imports(pkg_dir:Path|str, pkg:str='bnreg_nb') -> dict[str, set[str]]:

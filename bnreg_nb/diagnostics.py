@@ -13,7 +13,8 @@ import timm.models.resnet, torchvision.models.resnet
 from fastai.callback.core import Callback
 from fastai.callback.hook import Hook
 from .core import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms,
-                           find_classifier, unwrap_model, set_style, legend_below, FIG_WIDTH)
+                           find_classifier, unwrap_model)
+from .plots import set_style, legend_below, FIG_WIDTH, palette
 from .models import RESIDUAL_BLOCKS
 from .normfree import NFBlock
 
@@ -135,7 +136,7 @@ def plot_norms(df:pd.DataFrame,                                  # tidy norms (`
     fig, axs = plt.subplots(1, len(quantities), figsize=(FIG_WIDTH, 3.4), squeeze=False)
     labels = {'embedding_norm': 'embedding $\\|h\\|$', 'logit_norm': 'logits $\\|z\\|$'}
     for ax, q in zip(axs[0], quantities):
-        sns.lineplot(d[d.quantity == q], x='epoch', y='value', hue=hue, style=style,
+        sns.lineplot(d[d.quantity == q], x='epoch', y='value', hue=hue, style=style, palette=palette(d[hue]) if hue == 'variant' else None,
                      style_order=['valid', 'train'] if style else None, marker='o', ax=ax, legend=ax is axs[0, 0])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(xlabel='epoch', ylabel='mean L2 norm' if ax is axs[0, 0] else '', title=labels.get(q, q))

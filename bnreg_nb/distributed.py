@@ -56,7 +56,7 @@ def weight_fingerprint(model:nn.Module) -> torch.Tensor:
 # %% ../nbs/09_distributed.ipynb #a9202ab0
 class WeightSync(Callback):
     "After every epoch, compare the processes' weight fingerprints; `checks` lists (epoch, max_abs_diff, in_sync)."
-    order = 75   # after RunLog
+    order = 75   # after RunLog and Checkpointer
     def __init__(self, start_epoch:int=0): self.start_epoch, self.checks = start_epoch, []   # epochs done before this fit
     def after_epoch(self):
         if num_distrib() <= 1: return

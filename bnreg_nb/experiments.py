@@ -15,66 +15,21 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from .core import run_record, cli, subcommands, ClassifierHook, EpochMeans, example_norms
-from .core import set_style, legend_below   # the figures' one style (core: every chapter draws with it)
+from .plots import set_style, legend_below, palette   # the figures' one style and colours
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, representation_norms, find_blocks
 from .data import fmnist_batch, get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
 from .callbacks import Diverged
-from .train import resolve_config, make_learner, build_model, run
+from .models import CIFAR_RESNETS, IMAGENET_RESNETS
+from .train import make_learner, build_model, run
+from .runs import VARIANTS, variant, write_record, pick, set_threads, train_config, slug, run_status, read_runs
 
 # %% auto #0
-__all__ = ['GROWTH_ARCHS', 'IMAGENET_RESNETS', 'GROWTH_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'write_record', 'pick',
-           'train_config', 'slug', 'run_status', 'read_runs', 'train_variants', 'imagenet_input', 'block_rms',
+__all__ = ['GROWTH_ARCHS', 'GROWTH_VARIANTS', 'NOISE_VARIANTS', 'EXPERIMENTS', 'train_variants', 'imagenet_input', 'block_rms',
            'growth_table', 'plot_growth', 'growth_rate', 'growth', 'penalty_variants', 'penalties', 'plot_runs',
            'noise', 'main', 'growth_cli', 'penalties_cli', 'noise_cli']
 
-# %% ../nbs/12_experiments.ipynb #3d653464
-def write_record(out:Path|str,            # the result folder
-                 name:str='run.json',     # the record's file name
-                 **extra) -> dict:
-    "Write `run_record(**extra)` (command, seed, versions, machine, ...) to `out/name`; return it."
-    rec = run_record(**extra)
-    (Path(out) / name).write_text(json.dumps(rec, indent=2, default=str))
-    return rec
-
-def pick(variants:dict, names:str|None=None) -> dict:
-    "The variants named in the comma-separated `names` (all if None), in that order; unknown names raise."
-    chosen = [n.strip() for n in names.split(',')] if names else list(variants)
-    bad = [n for n in chosen if n not in variants]
-    if bad: raise ValueError(f"Unknown variants {bad}; valid: {', '.join(variants)}")
-    return {n: variants[n] for n in chosen}
-
-def _threads(n:int|None):
-    if n: torch.set_num_threads(n)
-
-# %% ../nbs/12_experiments.ipynb #1672d63d
-def train_config(recipe:str='fmnist-quick', **overrides) -> dict:
-    "A full configuration of the training command: the recipe, then `overrides` (as flags; None: not given); no progress bars."
-    return resolve_config({**overrides, 'recipe': recipe, 'progress': False})
-
-def slug(name:str) -> str:
-    "A folder name for a variant: 'Fixup + functional L2' -> 'fixup-functional-l2'."
-    return re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
-
-def run_status(folder:Path|str) -> str|None:
-    "The status in the run folder's `summary.json` ('finished', 'diverged', 'running'), or None."
-    f = Path(folder) / 'summary.json'
-    return json.loads(f.read_text()).get('status') if f.exists() else None
-
 # %% ../nbs/12_experiments.ipynb #3d97aed3
-def read_runs(out:Path|str,  # the experiment's folder
-              names,         # the variants' names (their folders are `out/slug(name)`)
-             ) -> pd.DataFrame:
-    "One tidy table of the runs' `metrics.csv`: one row per variant and epoch, with the run's status."
-    frames = []
-    for name in names:
-        folder = Path(out) / slug(name)
-        f = folder / 'metrics.csv'
-        m = pd.read_csv(f) if f.exists() else pd.DataFrame({'epoch': [np.nan]})   # diverged before its first epoch ended
-        frames.append(m.assign(variant=name, status=run_status(folder)))
-    df = pd.concat(frames, ignore_index=True)
-    return df[['variant', 'epoch', 'status'] + [c for c in df.columns if c not in ('variant', 'epoch', 'status')]]
-
 def train_variants(variants:dict,             # name -> configuration overrides of that variant
                    out:Path|str,              # the experiment's folder: one run folder per variant
                    recipe:str='fmnist-quick', # the training recipe everything else overrides
@@ -99,10 +54,9 @@ def train_variants(variants:dict,             # name -> configuration overrides 
     return df
 
 # %% ../nbs/12_experiments.ipynb #dd52144e
-GROWTH_ARCHS = 'resnet8,resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet18,resnet34,resnet50,resnet101,resnet152'
-IMAGENET_RESNETS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')
-GROWTH_VARIANTS = {'BatchNorm': dict(norm='batch'), 'no norm (He init)': dict(norm='none'),
-                   'Fixup': dict(norm='none', init='fixup'), 'SkipInit': dict(norm='skipinit'), 'NF-ResNet': dict(norm='nf')}
+GROWTH_ARCHS = ','.join(CIFAR_RESNETS + IMAGENET_RESNETS)
+GROWTH_VARIANTS = {'BatchNorm': VARIANTS['BatchNorm'], 'no norm (He init)': VARIANTS['no normalization'],   # (the recorded table's names)
+                   **{k: VARIANTS[k] for k in ('Fixup', 'SkipInit', 'NF-ResNet')}}
 
 def imagenet_input(x:torch.Tensor, size:int=224) -> torch.Tensor:
     "A batch of 1-channel images as an ImageNet network's input: resized to `size` (bilinear), the channel repeated 3 times."
@@ -150,7 +104,7 @@ def plot_growth(df:pd.DataFrame, # `growth_table`'s first table
     fig, axs = plt.subplots(1, len(fams), figsize=(3.4 * len(fams) + 0.4, 3.6), squeeze=False)
     for ax, fam in zip(axs[0], fams):
         d = df[(df.family == fam) & (df.embedding_norm > 0)]
-        sns.lineplot(d, x='n_blocks', y='embedding_norm', hue='variant', hue_order=list(GROWTH_VARIANTS), marker='o',
+        sns.lineplot(d, x='n_blocks', y='embedding_norm', hue='variant', hue_order=list(GROWTH_VARIANTS), palette=palette(GROWTH_VARIANTS), marker='o',
                      errorbar=('pi', 100), ax=ax, legend=ax is axs[0, 0])
         ax.set(yscale='log', xlabel='residual blocks', ylabel='embedding $\\|h\\|$ (mean L2 norm)' if ax is axs[0, 0] else '',
                title=f"{fam}s, input {d.input.iloc[0]}")
@@ -183,7 +137,7 @@ def growth(out:str='runs/growth',    # output folder: growth.csv, blocks.csv, fi
            threads:int=None,         # torch CPU threads (default: torch's)
           ) -> pd.DataFrame:
     "Explosive growth at initialization: norms of BatchNorm, no-norm, Fixup, SkipInit and NF ResNets on Fashion-MNIST against depth, with the fitted growth per block."
-    _threads(threads)
+    set_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     df, blocks = growth_table(archs.split(','), [int(s) for s in seeds.split(',')], n, n_imagenet, size)
@@ -199,12 +153,11 @@ def growth(out:str='runs/growth',    # output folder: growth.csv, blocks.csv, fi
 # %% ../nbs/12_experiments.ipynb #eb60bc0f
 def penalty_variants(emb_coef:float=1e-2, fun_coef:float=1e-2, drop_p:float=0.5) -> dict:
     "The variants of `penalties`: name -> configuration overrides."
-    fixup = dict(norm='none', init='fixup')
-    return {'Fixup': fixup,
-            'Fixup + embedding penalty': {**fixup, 'penalty': 'embedding', 'coef': emb_coef},
-            'Fixup + functional L2': {**fixup, 'penalty': 'functional', 'coef': fun_coef},
-            'Fixup + Dropout penalty': {**fixup, 'penalty': 'dropout', 'coef': drop_p},
-            'BatchNorm': dict(norm='batch')}
+    return {'Fixup': variant('Fixup'),
+            'Fixup + embedding penalty': variant('Fixup + embedding penalty', coef=emb_coef),
+            'Fixup + functional L2': variant('Fixup + functional L2', coef=fun_coef),
+            'Fixup + Dropout penalty': variant('Fixup + Dropout penalty', coef=drop_p),
+            'BatchNorm': variant('BatchNorm')}
 
 def penalties(out:str='runs/penalties',    # output folder: a run folder per variant, metrics.csv, run.json
               arch:str='resnet20',         # architecture
@@ -237,7 +190,7 @@ def plot_runs(df:pd.DataFrame,   # tidy runs: `read_runs`'s table
     "Accuracy, training loss and the representation norms per epoch, one colour per variant."
     set_style()
     fig, axs = plt.subplots(2, 2, figsize=(7, 6.4), sharex=True)
-    kw = dict(x='epoch', hue='variant', marker='o', hue_order=list(dict.fromkeys(df.variant)))
+    kw = dict(x='epoch', hue='variant', marker='o', hue_order=list(dict.fromkeys(df.variant)), palette=palette(df.variant))
     sns.lineplot(df, y='top1', ax=axs[0, 0], **kw)
     axs[0, 0].set(ylabel='fraction correct', title='validation accuracy')
     sns.lineplot(df, y='train_loss', ax=axs[0, 1], legend=False, **kw)
@@ -253,8 +206,8 @@ def plot_runs(df:pd.DataFrame,   # tidy runs: `read_runs`'s table
     return fig
 
 # %% ../nbs/12_experiments.ipynb #bb3a512c
-NOISE_VARIANTS = {'ghost 8': dict(norm='ghost', ghost_bs=8), 'ghost 32': dict(norm='ghost', ghost_bs=32),
-                  'BatchNorm (batch 128)': dict(norm='batch'),
+NOISE_VARIANTS = {'ghost 8': variant('Ghost BatchNorm', ghost_bs=8), 'ghost 32': variant('Ghost BatchNorm', ghost_bs=32),
+                  'BatchNorm (batch 128)': variant('BatchNorm'),
                   'noise-free (stats every step)': dict(norm='frozen', frozen_warmup=0, recompute_every=1),
                   'noise-free (stats every epoch)': dict(norm='frozen', frozen_warmup=0, recompute_every='epoch')}
 

@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from .norms import batch_norm, norm_parts, list_norms, timm_norm_act
 
 # %% auto #0
-__all__ = ['RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ClassifierHead', 'ResNet', 'ShortcutA', 'CifarResNet',
-           'WideBasic', 'WideResNet', 'list_archs', 'create_model']
+__all__ = ['IMAGENET_RESNETS', 'CIFAR_RESNETS', 'RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ClassifierHead',
+           'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic', 'WideResNet', 'list_archs', 'create_model']
 
 # %% ../nbs/02_models.ipynb #fb252b6c
 def _norm_or_none(norm, c): return norm(c) if norm is not None else None
@@ -200,6 +200,7 @@ _RESNETS = {'resnet18': (BasicBlock, [2, 2, 2, 2]), 'resnet34': (BasicBlock, [3,
             'resnet152': (Bottleneck, [3, 8, 36, 3])}
 _CIFAR_RESNETS = {f'resnet{d}': d for d in (8, 14, 20, 32, 44, 56, 110)}
 _EFFNETS = [f'efficientnet_b{i}' for i in range(9)]
+IMAGENET_RESNETS, CIFAR_RESNETS = tuple(_RESNETS), tuple(_CIFAR_RESNETS)   # ImageNet-style (torchvision's) and CIFAR-style ResNets
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
 
 def list_archs() -> list[str]:

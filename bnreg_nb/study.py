@@ -16,15 +16,14 @@ import matplotlib.pyplot as plt, seaborn as sns
 from .core import run_record, cli, ClassifierHook
 from .penalties import dropout_penalty
 from .train import FLAGS
-from .experiments import run_status as status   # a run folder's status
-from .core import set_style, FIG_WIDTH           # the figures' one style and width
+from .runs import VARIANTS, variant, FIXUP, slug, point_slug, fmt_value, run_status, study_status, collapsed, last_metric, FAILED, DONE
+from .plots import set_style, FIG_WIDTH, palette  # the figures' one style, width and colours
 
 # %% auto #0
-__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'FIXUP', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES',
-           'PICKED', 'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'FAILED', 'DONE', 'REGISTRATION',
-           'RESULT_COLS', 'PAPER', 'SOURCE', 'NORMFREE_FAMILIES', 'fmnist_variants', 'confirm_variants',
-           'normfree_variants', 'grid_points', 'expected_runs', 'most_runs', 'slug', 'point_slug', 'collapsed',
-           'study_status', 'last_metric', 'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags',
+__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES', 'PICKED',
+           'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
+           'NORMFREE_FAMILIES', 'fmnist_variants', 'confirm_variants', 'normfree_variants', 'grid_points',
+           'expected_runs', 'most_runs', 'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags',
            'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError',
            'definition', 'definition_hash', 'registered_commit', 'register_study', 'check_registration', 'collect',
            'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1',
@@ -38,29 +37,28 @@ FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epoc
                      schedule='cosine', wd=5e-4, mom=0.9, clip=5.0, threads=1)
 LRS = dict(batch=[0.1, 0.2, 0.4], fixup=[0.05, 0.1, 0.2], none=[0.025, 0.05, 0.1])   # --lr grids (peak lr per 256 images)
 NOCLIP_LRS = dict(batch=[0.05, 0.1, 0.2], fixup=[0.025, 0.05, 0.1], none=[0.0125, 0.025, 0.05])   # the first attempt's
-FIXUP = dict(norm='none', init='fixup')
 COEFS = [1e-4, 1e-3, 1e-2]      # penalty coefficients
 RATES = [0.1, 0.3, 0.5]         # dropout rates
 
 def fmnist_variants(lrs:dict=LRS) -> dict:
     "The variants of the `fmnist` study: name -> claims, flags (`opts`), `grid` to tune, `base` whose learning rate it inherits."
     v = {   # C2: what recovers BatchNorm's gain without BatchNorm (in the order they run: the headline first)
-        'BatchNorm':                 dict(claims=['C2', 'C3'], opts=dict(norm='batch'), grid=dict(lr=lrs['batch'])),
-        'Fixup':                     dict(claims=['C2'], opts=FIXUP, grid=dict(lr=lrs['fixup'])),
-        'Fixup + functional L2':     dict(claims=['C2'], opts=dict(FIXUP, penalty='functional'), base='Fixup', grid=dict(coef=COEFS)),
-        'Fixup + embedding penalty': dict(claims=['C2'], opts=dict(FIXUP, penalty='embedding'), base='Fixup', grid=dict(coef=COEFS)),
-        'no normalization':          dict(claims=['C2'], opts=dict(norm='none'), grid=dict(lr=lrs['none'])),
-        'Fixup + Dropout penalty':   dict(claims=['C2'], opts=dict(FIXUP, penalty='dropout'), base='Fixup', grid=dict(coef=RATES)),
-        'Fixup + Dropout':           dict(claims=['C2'], opts=FIXUP, base='Fixup', grid=dict(dropout=RATES)),
-        'BatchNorm + functional L2': dict(claims=['C2'], opts=dict(norm='batch', penalty='functional'), base='BatchNorm', grid=dict(coef=COEFS)),
+        'BatchNorm':                 dict(claims=['C2', 'C3'], opts=variant('BatchNorm'), grid=dict(lr=lrs['batch'])),
+        'Fixup':                     dict(claims=['C2'], opts=variant('Fixup'), grid=dict(lr=lrs['fixup'])),
+        'Fixup + functional L2':     dict(claims=['C2'], opts=variant('Fixup + functional L2'), base='Fixup', grid=dict(coef=COEFS)),
+        'Fixup + embedding penalty': dict(claims=['C2'], opts=variant('Fixup + embedding penalty'), base='Fixup', grid=dict(coef=COEFS)),
+        'no normalization':          dict(claims=['C2'], opts=variant('no normalization'), grid=dict(lr=lrs['none'])),
+        'Fixup + Dropout penalty':   dict(claims=['C2'], opts=variant('Fixup + Dropout penalty'), base='Fixup', grid=dict(coef=RATES)),
+        'Fixup + Dropout':           dict(claims=['C2'], opts=variant('Fixup'), base='Fixup', grid=dict(dropout=RATES)),
+        'BatchNorm + functional L2': dict(claims=['C2'], opts=variant('BatchNorm + functional L2'), base='BatchNorm', grid=dict(coef=COEFS)),
         # C3: BatchNorm's noise turned up (Ghost) and off (reference statistics: standardization kept)
-        'Ghost BatchNorm 8':         dict(claims=['C3'], opts=dict(norm='ghost', ghost_bs=8), base='BatchNorm'),
-        'Ghost BatchNorm 32':        dict(claims=['C3'], opts=dict(norm='ghost', ghost_bs=32), base='BatchNorm'),
-        'noise-free BatchNorm':      dict(claims=['C3'], opts=dict(norm='reference'), grid=dict(lr=lrs['batch'])),
+        'Ghost BatchNorm 8':         dict(claims=['C3'], opts=variant('Ghost BatchNorm', ghost_bs=8), base='BatchNorm'),
+        'Ghost BatchNorm 32':        dict(claims=['C3'], opts=variant('Ghost BatchNorm', ghost_bs=32), base='BatchNorm'),
+        'noise-free BatchNorm':      dict(claims=['C3'], opts=variant('noise-free BatchNorm'), grid=dict(lr=lrs['batch'])),
     }
     for p in RATES:   # C4: the penalty stands in for Dropout, rate by rate
-        v[f'Fixup + Dropout {p}'] = dict(claims=['C4'], opts=dict(FIXUP, dropout=p), base='Fixup')
-        v[f'Fixup + Dropout penalty {p}'] = dict(claims=['C4'], opts=dict(FIXUP, penalty='dropout', coef=p), base='Fixup')
+        v[f'Fixup + Dropout {p}'] = dict(claims=['C4'], opts=variant('Fixup + Dropout', dropout=p), base='Fixup')
+        v[f'Fixup + Dropout penalty {p}'] = dict(claims=['C4'], opts=variant('Fixup + Dropout penalty', coef=p), base='Fixup')
     return v
 
 STUDIES = {
@@ -77,8 +75,8 @@ STUDIES = {
     'canary': dict(
         about="The study's code path in two minutes (2 epochs of 1,024 images): CI reruns it and compares with its recorded rows.",
         common=dict(FMNIST_COMMON, n_train=1024, epochs=2, warmup=0.5), holdout=512, tune_seeds=[0], seeds=[1],
-        variants={'BatchNorm': dict(claims=['canary'], opts=dict(norm='batch'), grid=dict(lr=[0.1, 0.2])),
-                  'Fixup + functional L2': dict(claims=['canary'], opts=dict(FIXUP, penalty='functional', coef=1e-3), base='BatchNorm')}),
+        variants={'BatchNorm': dict(claims=['canary'], opts=variant('BatchNorm'), grid=dict(lr=[0.1, 0.2])),
+                  'Fixup + functional L2': dict(claims=['canary'], opts=variant('Fixup + functional L2', coef=1e-3), base='BatchNorm')}),
     'fmnist-gpu': dict(
         about="Claim C2 at a larger scale, for a GPU: CIFAR-style ResNet-56 on all 60,000 Fashion-MNIST training images "
               "(55,000 while 5,000 are held out for tuning), 30 epochs, bf16 autocast, otherwise the `fmnist` protocol; seeds 1-5.",
@@ -135,13 +133,13 @@ def confirm_variants(lrs:dict=LRS) -> dict:
     pen = dict(claims=['C2'], base='Fixup', grid=dict(coef=COEFS), final=False)
     main = ['C2', 'growth', 'C3', 'decomposition']
     eb, en = (dict(epochs=CONFIRM_EPOCHS[k]) for k in ('batch', 'none'))
-    return {'BatchNorm': dict(claims=main, opts=dict(norm='batch', **eb), grid=dict(lr=lrs['batch'])),
-            'Fixup': dict(claims=main, opts=dict(FIXUP, **en), grid=dict(lr=lrs['fixup'])),
-            'Fixup + embedding penalty': dict(pen, opts=dict(FIXUP, penalty='embedding', **en)),
-            'Fixup + functional L2': dict(pen, opts=dict(FIXUP, penalty='functional', **en)),
+    return {'BatchNorm': dict(claims=main, opts=variant('BatchNorm', **eb), grid=dict(lr=lrs['batch'])),
+            'Fixup': dict(claims=main, opts=variant('Fixup', **en), grid=dict(lr=lrs['fixup'])),
+            'Fixup + embedding penalty': dict(pen, opts=variant('Fixup + embedding penalty', **en)),
+            'Fixup + functional L2': dict(pen, opts=variant('Fixup + functional L2', **en)),
             PICKED: dict(claims=main, pick=list(PENALTIES[::-1])),
-            'no normalization': dict(claims=['decomposition'], opts=dict(norm='none', **en), grid=dict(lr=lrs['none']), batch=1),
-            'noise-free BatchNorm': dict(claims=['C3', 'decomposition'], opts=dict(norm='reference', **eb), grid=dict(lr=lrs['batch']), batch=1)}
+            'no normalization': dict(claims=['decomposition'], opts=variant('no normalization', **en), grid=dict(lr=lrs['none']), batch=1),
+            'noise-free BatchNorm': dict(claims=['C3', 'decomposition'], opts=variant('noise-free BatchNorm', **eb), grid=dict(lr=lrs['batch']), batch=1)}
 
 CONFIRM_COMMON = dict(FMNIST_COMMON, epochs=CONFIRM_EPOCHS['none'], precision='bf16')
 STUDIES['confirm'] = dict(
@@ -165,7 +163,7 @@ STUDIES['fmnist-bf16'] = dict(
                     "in final test top-1 is smaller in size than the seed-to-seed standard deviation of the fp32 runs, and no bf16 "
                     "run diverges or collapses. (fmnist's fp32 runs were made on an AMD EPYC; bf16 runs on another CPU "
                     "carry that CPU's rounding too, which only makes the check stricter.)"),
-    variants={'BatchNorm': dict(claims=['bf16'], opts=dict(norm='batch', lr=0.2)), 'Fixup': dict(claims=['bf16'], opts=dict(FIXUP, lr=0.2))})
+    variants={'BatchNorm': dict(claims=['bf16'], opts=variant('BatchNorm', lr=0.2)), 'Fixup': dict(claims=['bf16'], opts=variant('Fixup', lr=0.2))})
 
 # %% ../nbs/13_study.ipynb #c0f1a2b6
 NF_AGC = 0.01   # NFNets' adaptive-clipping factor (Brock et al. 2021), fixed, not tuned here
@@ -193,11 +191,11 @@ def normfree_variants(lrs:dict=LRS) -> dict:
     "The `normfree` study's variants: SkipInit and the NF-ResNet, each alone and with the embedding penalty; the NF-ResNet with AGC last."
     en = dict(epochs=CONFIRM_EPOCHS['none'])
     pen = dict(claims=['penalty', 'growth'], grid=dict(coef=COEFS))
-    return {'SkipInit': dict(claims=['vs_bn', 'growth'], opts=dict(norm='skipinit', **en), grid=dict(lr=lrs['fixup'])),
-            'SkipInit + embedding penalty': dict(pen, opts=dict(norm='skipinit', penalty='embedding', **en), base='SkipInit'),
-            'NF-ResNet': dict(claims=['vs_bn', 'growth'], opts=dict(norm='nf', **en), grid=dict(lr=lrs['batch'])),
-            'NF-ResNet + embedding penalty': dict(pen, opts=dict(norm='nf', penalty='embedding', **en), base='NF-ResNet'),
-            'NF-ResNet + AGC': dict(claims=['vs_bn'], opts=dict(norm='nf', agc=NF_AGC, **en), grid=dict(lr=lrs['batch']), batch=1)}
+    return {'SkipInit': dict(claims=['vs_bn', 'growth'], opts=variant('SkipInit', **en), grid=dict(lr=lrs['fixup'])),
+            'SkipInit + embedding penalty': dict(pen, opts=variant('SkipInit + embedding penalty', **en), base='SkipInit'),
+            'NF-ResNet': dict(claims=['vs_bn', 'growth'], opts=variant('NF-ResNet', **en), grid=dict(lr=lrs['batch'])),
+            'NF-ResNet + embedding penalty': dict(pen, opts=variant('NF-ResNet + embedding penalty', **en), base='NF-ResNet'),
+            'NF-ResNet + AGC': dict(claims=['vs_bn'], opts=variant('NF-ResNet', agc=NF_AGC, **en), grid=dict(lr=lrs['batch']), batch=1)}
 
 STUDIES['normfree'] = dict(
     about=f"Registered study of the other ways to train without BatchNorm (issue 24): SkipInit and normalizer-free ResNets, "
@@ -230,38 +228,6 @@ def most_runs(study:dict) -> int:
     return expected_runs(study) + sum(ext * len(study['tune_seeds']) for v in study['variants'].values()
                                       if len(v.get('grid') or {}) == 1 and len(grid_points(v['grid'])) > 1)
 
-# %% ../nbs/13_study.ipynb #9b1f5421
-def slug(name:str) -> str:
-    "A folder name: 'Fixup + Dropout 0.3' -> 'fixup-dropout-0.3'."
-    return re.sub(r'[^a-z0-9.]+', '-', name.lower()).strip('-')
-
-def _fmt(v): return f'{v:g}' if isinstance(v, float) else str(v)
-
-def point_slug(params:dict) -> str:
-    "A folder name for a grid point: {'lr': 0.1, 'coef': 0.001} -> 'coef0.001-lr0.1'."
-    return '-'.join(f'{k}{_fmt(v)}' for k, v in sorted(params.items())) or 'default'
-
-FAILED = ('diverged', 'collapsed')   # runs that ended without training: counted, reported, left out of the means
-DONE = ('finished',) + FAILED        # a run with one of these statuses is not run again
-
-def collapsed(train_loss, num_classes:int, end:float=0.99, learned:float=0.95) -> bool:
-    "Did a run learn (its training loss once below `learned` x ln C) and then fall back to chance (its last epoch's at `end` x ln C or above)?"
-    loss, chance = np.asarray(train_loss, float), math.log(num_classes)
-    return len(loss) > 1 and bool(loss[-1] >= end * chance) and bool(np.nanmin(loss) < learned * chance)
-
-def study_status(folder:Path|str) -> str|None:
-    "A run folder's status as the study reads it: the training command's, or 'collapsed' for a finished run that learned and then ended at chance."
-    folder, st = Path(folder), status(folder)
-    if st != 'finished' or not (folder / 'metrics.csv').exists(): return st
-    n_cls = json.loads((folder / 'summary.json').read_text()).get('data', {}).get('num_classes')
-    m = pd.read_csv(folder / 'metrics.csv')
-    return 'collapsed' if n_cls and 'train_loss' in m and collapsed(m.train_loss, n_cls) else st
-
-def last_metric(folder:Path|str, key:str='top1') -> float:
-    "The last epoch's `key` of a finished run; -inf for a run that diverged (it loses every comparison)."
-    if status(folder) != 'finished': return -math.inf
-    return float(pd.read_csv(Path(folder) / 'metrics.csv')[key].iloc[-1])
-
 # %% ../nbs/13_study.ipynb #cbd7f946
 def extend_value(values:list,     # a 1-D grid's values so far, ascending
                  scores:list,     # their held-out scores
@@ -291,7 +257,7 @@ def tuning(study:dict, root:Path|str, name:str, inh:dict) -> tuple[list[dict], l
     pts = grid_points(v.get('grid'))
     while True:
         fs = [[_tune_folder(root, name, {**inh, **p}, s) for s in study['tune_seeds']] for p in pts]
-        if not all(status(f) in DONE for g in fs for f in g): return pts, None
+        if not all(run_status(f) in DONE for g in fs for f in g): return pts, None
         sc = [float(np.mean([last_metric(f) for f in g])) for g in fs]
         if not ext or len(v.get('grid') or {}) != 1: return pts, sc
         (key, first), = v['grid'].items()
@@ -366,7 +332,7 @@ def run_flags(study:dict, r:dict) -> list[str]:
         if k not in FLAGS: raise KeyError(f"{r['variant']}: {k!r} is not a flag of the training command (see python -m bnreg_nb.train --help)")
         flag = '--' + k.replace('_', '-')
         if FLAGS[k].type is bool: args.append(flag if x else '--no-' + flag[2:])
-        else: args += [flag, _fmt(x)]
+        else: args += [flag, fmt_value(x)]
     return args + ['--no-progress']
 
 def run_command(study:dict, r:dict, python:str|None=None) -> list[str]:
@@ -464,11 +430,11 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
             same = same_runs(study, runs)   # a run that trains what an earlier one trains gets its records, once, in the earlier one's shard
             for r in runs:
                 src = same.get(r['id'])
-                if src and in_shard({'id': src}, shard) and status(r['folder']) not in DONE and status(root / src) in DONE:
+                if src and in_shard({'id': src}, shard) and run_status(r['folder']) not in DONE and run_status(root / src) in DONE:
                     _copy_run(study, r, src, root, env_extra.get('_code'))
                     say(f"[study] {r['id']}: the same run as {src} (all settings equal), its records copied", flush=True)
             busy = {r['id'] for r in running.values()}
-            todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and status(r['folder']) not in DONE and r['id'] not in busy]
+            todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and run_status(r['folder']) not in DONE and r['id'] not in busy]
             todo.sort(key=lambda r: (study['variants'][r['variant']].get('batch', 0), r['phase'] != 'tune'))   # by batch, tuning first
             while todo and free and (max_runs is None or started < max_runs):
                 r, slot = todo.pop(0), free.pop(0)
@@ -484,7 +450,7 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
                 # a run's typical time: the median training time of the study's finished runs (a resumed run's time, or a copy's, would mislead)
                 full = df.train_seconds[(df.status == 'finished') & df.same_as.isna()].dropna() if len(df) else []
                 typical = float(np.median(full)) if len(full) else float(np.mean(times))
-                say(f"[study] {r['id']}: {status(r['folder']) or f'exit {rc}'} in {_hms(secs)} | {n_done}/{total} done, "
+                say(f"[study] {r['id']}: {run_status(r['folder']) or f'exit {rc}'} in {_hms(secs)} | {n_done}/{total} done, "
                     f"{len(running)} running, {left} left, ~{_hms(typical * left / jobs)} to go at {jobs} at a time", flush=True)
     _, waiting = plan(study, root)
     if waiting: say(f"[study] still waiting for their values (unfinished tuning, maybe in another shard): {', '.join(waiting)}", flush=True)
@@ -696,8 +662,6 @@ def _pending(runs, variants, seeds, verdict) -> str:
     n = lambda v: int(((runs.phase == 'final') & (runs.variant == v)).sum())
     return f"pending (so far: {verdict})" if seeds and any(n(v) < seeds for v in variants) else verdict
 
-PENALTIES = ('Fixup + functional L2', 'Fixup + embedding penalty')   # C2's two penalties
-PICKED = 'Fixup + penalty'   # a study's variant that takes the better of the two penalties on held-out images (`pick`)
 
 def best_penalty(runs:pd.DataFrame, penalties=PENALTIES) -> str|None:
     "The variant holding Fixup + the better penalty: `PICKED` where the study has one, else the penalty of `penalties` with final runs whose best tuning run did best on the held-out images (never the test set's choice)."
@@ -914,7 +878,7 @@ def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
     set_style()
     d = epochs[(epochs.phase == 'final') & epochs.variant.isin(variants)]
     fig, ax = plt.subplots(figsize=(6.8, 3.8))
-    sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], errorbar=('pi', 100), ax=ax)
+    sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], palette=palette(d.variant), errorbar=('pi', 100), ax=ax)
     ax.set(yscale='log', xlabel='epoch', ylabel={'valid_embedding_norm': 'embedding $\\|h\\|$ (test, mean L2)',
                                                   'valid_logit_norm': 'logits $\\|z\\|$ (test, mean L2)'}.get(col, col))
     ax.legend(fontsize=11, frameon=False, loc='best')
@@ -952,7 +916,8 @@ def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/result
     set_style()
     fig, (a, b) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.3), width_ratios=[1, 1.15])
     g = growth[(growth.family == 'CIFAR ResNet') & growth.variant.isin(init_variants)].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
-    for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, label=v.replace(' (He init)', ''))
+    pal = palette(g.variant)
+    for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, color=pal[v], label=v.replace(' (He init)', ''))
     a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization')
     a.legend(frameon=False)
     t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant', 'top1', 'top1_low', 'top1_high'])

@@ -21,7 +21,7 @@ from fastai.optimizer import SGD, RMSProp
 from fastai.torch_core import trainable_params, num_distrib, to_device
 from .core import run_record, unwrap_model, native_bf16
 from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options, norm_companion, norm_tag, check_norm, NORMS
-from .models import create_model, list_archs
+from .models import create_model, list_archs, IMAGENET_RESNETS
 from .fixup import fixup_, fixup_splitter
 from .penalties import make_penalty, check_penalty
 from .diagnostics import NormDiagnostics
@@ -33,10 +33,10 @@ from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
-           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'IMAGENET_ARCHS', 'fixup_defaults', 'Flag', 'command_flags',
-           'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'peak_lrs',
-           'fixed_batch', 'build_model', 'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked',
-           'check_writable', 'RunLock', 'run', 'main']
+           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'fixup_defaults', 'Flag', 'command_flags', 'ConfigError',
+           'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'peak_lrs', 'fixed_batch',
+           'build_model', 'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock',
+           'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -352,11 +352,9 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     return learn
 
 # %% ../nbs/10_train.ipynb #c897f616
-IMAGENET_ARCHS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')   # plus every efficientnet_b*
-
 def small_input_note(arch:str, image_size:int) -> str|None:
     "The warning for an ImageNet architecture trained on images too small for its stem (None when the pair suits)."
-    if image_size >= 64 or not (arch in IMAGENET_ARCHS or arch.startswith('efficientnet')): return None
+    if image_size >= 64 or not (arch in IMAGENET_RESNETS or arch.startswith('efficientnet')): return None
     return (f"warning: --arch {arch} is an ImageNet network: its stem and stages shrink {image_size}x{image_size} images to 1x1 maps, "
             f"and it trains poorly on them. For {image_size}-pixel data use a CIFAR-style network (--arch resnet20, resnet56, resnet110 "
             f"or wrn_16_4); for {arch} use ImageNet-sized images (--data /path/to/imagenet, or an image folder with --image-size 224).")

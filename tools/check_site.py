@@ -17,7 +17,7 @@ anything a reader would trip over. The rules (`RULES` below names them; a failur
 - API entries: no `NoneType` for an optional parameter, no fastai event parameters (before_fit, ...), no
   docstring inherited from a Python built-in, a docstring on every entry;
 - figures: every PNG figure records its smallest text (PNG text chunks `bnreg:font-pt`, `bnreg:dpi`, written by
-  `bnreg_nb.core.set_style()`), and that text is at least 9 px as displayed, at 1280 px and at 390 px;
+  `bnreg_nb.plots.set_style()`), and that text is at least 9 px as displayed, at 1280 px and at 390 px;
 - layout: the content column is at least 700 px wide at 1280 px; nothing is wider than its column unless it
   is inside its own scrolling box (overflow-x: auto/scroll), nothing is cut off by a clipping box, and the page
   never scrolls sideways; at 390 px the chapter menu is behind a toggle (the first screen shows the page);
@@ -40,7 +40,7 @@ QUICKSTART = 'bash bootstrap.sh'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DESKTOP, PHONE = 1280, 390        # the widths every page is checked (and photographed) at
-MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.core)
+MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.plots)
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed
 EXCERPTS = 4                      # excerpts printed per page and rule
 
@@ -63,7 +63,7 @@ RULES = {  # rule: what it means (printed with a failure)
     'builtin-doc': "an entry shows a Python built-in's docstring: give the class its own",
     'no-docstring': 'an API entry without a docstring',
     'figure-text': f'figure text smaller than {MIN_TEXT_PX} px as displayed',
-    'figure-record': 'a figure PNG without bnreg:font-pt/bnreg:dpi: draw it after bnreg_nb.core.set_style()',
+    'figure-record': 'a figure PNG without bnreg:font-pt/bnreg:dpi: draw it after bnreg_nb.plots.set_style()',
     'column': f'the content column is narrower than {MIN_COLUMN} px at {DESKTOP} px',
     'too-wide': 'wider than its column, and not inside a box that scrolls',
     'cut-off': 'content cut off by a box that clips it',
