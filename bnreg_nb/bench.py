@@ -186,6 +186,13 @@ def callback_shares(clock:pd.DataFrame, summary:pd.DataFrame) -> pd.DataFrame:
     return c.round(4)
 
 # %% ../nbs/14_bench.ipynb #e94f7f24
+def _fn_name(file:str, line:int, name:str) -> str:
+    "A profiled function as a reader names it: `torch.conv2d` for \"<built-in method torch.conv2d>\", `file.py:41(forward)` for Python code."
+    if file != '~': return f"{Path(file).name}:{line}({name})"
+    m = re.match(r"^<(?:built-in )?method (\S+?)(?: of '([^']+)' objects)?>$", name)
+    if not m: return name.strip('<>')
+    return f"{m[2]}.{m[1].strip(chr(39))}" if m[2] else m[1]
+
 def step_profile(learn,           # a `command_learner`
                  top:int=10,      # rows
                 ) -> pd.DataFrame:
@@ -197,7 +204,7 @@ def step_profile(learn,           # a `command_learner`
     pr = cProfile.Profile(); a, b = quiet()
     with a, b: pr.enable(); learn.fit(1); pr.disable()
     st = pstats.Stats(pr)
-    rows = [dict(function=n if f == '~' else f"{Path(f).name}:{l}({n})", calls=nc, own_s=tt) for (f, l, n), (cc, nc, tt, ct, _) in st.stats.items()]
+    rows = [dict(function=_fn_name(f, l, n), calls=nc, own_s=tt) for (f, l, n), (cc, nc, tt, ct, _) in st.stats.items()]
     df = pd.DataFrame(rows).sort_values('own_s', ascending=False).reset_index(drop=True)
     df['own_%'] = df.own_s / st.total_tt * 100
     return df.head(top).round(4)

@@ -33,8 +33,8 @@ __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIG
            'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write', 'rng_states',
            'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull', 'torch_save',
            'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
-           'load_checkpoint', 'fmt_duration', 'StepLog', 'RunLog', 'check_tensorboard', 'TensorBoardLog',
-           'Checkpointer']
+           'load_checkpoint', 'fmt_duration', 'StepLog', 'process_means', 'recorder_metrics', 'say_above_bar', 'RunLog',
+           'check_tensorboard', 'TensorBoardLog', 'skip_batches', 'Checkpointer']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -414,6 +414,29 @@ class StepLog(Callback):
                  f"~{fmt_duration(eta)} left")
         self._reset(now)
 
+# %% ../nbs/08_callbacks.ipynb #291ea284
+def process_means(m, dev) -> dict[str, float]:
+    "The means over all processes of what an `EpochMeans` `m` (one split of `NormDiagnostics.means`) summed this epoch."
+    keys = sorted(m.sums)
+    t = all_reduce(torch.stack([torch.as_tensor(m.sums[k], device=dev).float().reshape(()) for k in keys] + [torch.tensor(float(m.n), device=dev)]))
+    return {k: (t[i] / t[-1]).item() for i, k in enumerate(keys)} if t[-1] > 0 else {}
+
+_IN_CSV = re.compile(r'^(train_loss|valid_loss|time|(train|valid)_[hz]_norm|\w+_penalty)$')   # already among CSV_COLUMNS, by other names
+def recorder_metrics(learn, skip=()) -> dict[str, float]:
+    "The other metrics that callbacks put in fastai's `Recorder` this epoch, except those named in `skip`."
+    rec, out = getattr(learn, 'recorder', None), {}
+    for name, v in zip(rec.metric_names[1:], list(rec.log)[1:]) if rec is not None and hasattr(rec, 'log') else ():
+        if _IN_CSV.match(name) or name in skip: continue
+        try: out[name] = float(v)
+        except (TypeError, ValueError): pass
+    return out
+
+def say_above_bar(learn, s:str):
+    "Print `s` above fastai's progress bar when one is showing (the bar stays whole), else as a plain line."
+    mbar = getattr(getattr(learn, 'progress', None), 'mbar', None)
+    if mbar is not None: mbar.write(s)
+    else: print(s, flush=True)
+
 # %% ../nbs/08_callbacks.ipynb #884baf20
 class RunLog(Callback):
     "The record of each epoch: exact metrics over all processes, `history` and `best`, metrics.csv and one printed line."
@@ -477,20 +500,11 @@ class RunLog(Callback):
         self.tsum, self.pen = s['tsum'].to(self.dev), s['pen'].to(self.dev)
         self.time_before, self.last_lr = s['train_time'], s['last_lr']
 
-    def norms(self, split:str) -> dict[str, float]:
-        "The means over all processes of the quantities `NormDiagnostics` recorded on `split` ('train' or 'valid') this epoch."
-        m = self.diag.means[split]
-        keys = sorted(m.sums)
-        t = torch.stack([torch.as_tensor(m.sums[k], device=self.dev).float().reshape(()) for k in keys] +
-                        [torch.tensor(float(m.n), device=self.dev)])
-        t = all_reduce(t)
-        return {k: (t[i] / t[-1]).item() for i, k in enumerate(keys)} if t[-1] > 0 else {}
-
     def after_epoch(self):
         if self.guard is not None: self.guard.check()   # no row (and no checkpoint) keeps a non-finite step
         e = self.start_epoch + self.epoch + 1
         t, pen = all_reduce(self.tsum), all_reduce(self.pen)
-        nt, nv = self.norms('train'), self.norms('valid')
+        nt, nv = (process_means(self.diag.means[s], self.dev) for s in ('train', 'valid'))
         row = dict(epoch=e, train_loss=(t[0] / t[1]).item(),
                    penalty=(pen[0] / pen[1]).item() if pen[1] > 0 else 0.0,
                    valid_loss=(self.vsum[0] / self.vn).item(), top1=(self.vsum[1] / self.vn).item(), top5=(self.vsum[2] / self.vn).item(),
@@ -498,13 +512,13 @@ class RunLog(Callback):
                    valid_embedding_norm=nv.pop('embedding_norm', math.nan), valid_logit_norm=nv.pop('logit_norm', math.nan),
                    lr=self.last_lr, images_per_s=t[1].item() / self.train_time, epoch_time_s=time.perf_counter() - self.t0)
         row.update({f'train_{k}': v for k, v in nt.items()}); row.update({f'valid_{k}': v for k, v in nv.items()})   # block norms
-        self.extra_metrics(row)
+        row.update(recorder_metrics(self.learn, skip=row))
         self.history.append(row)
         self.is_best = self.best is None or row['top1'] > self.best['top1']
         if self.is_best: self.best = dict(row)
         if not self.write: return
         atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
-        self._print(f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
+        say_above_bar(self.learn, f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
                     f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
                     f"|h| {row['embedding_norm']:.3g}  |z| {row['logit_norm']:.3g}  lr {row['lr']:.4g}  "
                     f"{row['images_per_s']:.0f} img/s  {row['epoch_time_s']:.1f} s" + self.time_left(e))
@@ -516,21 +530,6 @@ class RunLog(Callback):
         "'  ~N min left': the remaining epochs at the mean pace of this fit's epochs ('' after the last epoch)."
         left = self.cfg['epochs'] - e
         return f"  ~{fmt_duration((time.monotonic() - self.fit_t0) / (self.epoch + 1) * left)} left" if left > 0 else ''
-
-    _dup = re.compile(r'^(train_loss|valid_loss|time|(train|valid)_[hz]_norm|\w+_penalty)$')   # already in CSV_COLUMNS
-    def extra_metrics(self, row):
-        "Add any other metric a callback put in the Recorder."
-        rec = getattr(self.learn, 'recorder', None)
-        if rec is None or not hasattr(rec, 'log'): return
-        for name, v in zip(rec.metric_names[1:], list(rec.log)[1:]):
-            if self._dup.match(name) or name in row: continue
-            try: row[name] = float(v)
-            except (TypeError, ValueError): pass
-
-    def _print(self, s):
-        mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
-        if mbar is not None: mbar.write(s)
-        else: print(s, flush=True)
 
 # %% ../nbs/08_callbacks.ipynb #c4e1ab02
 TENSORBOARD_MISSING = ("--log tensorboard needs the tensorboard package, which is not installed here: pip install tensorboard "
@@ -589,6 +588,34 @@ class TensorBoardLog(Callback):
         "Close the event files (the training command also calls it after a fit an exception ended)."
         if self.w is not None: self.w.close(); self.w = None
 
+# %% ../nbs/08_callbacks.ipynb #b0babc9e
+def skip_batches(dl, k:int, rng:dict) -> Callable:
+    "Make fastai loader `dl`'s next pass start at batch `k` of its order, with RNG states `rng` restored where an uninterrupted pass had them; returns the undo."
+    get_idxs, create_batches, after_batch = dl.get_idxs, dl.create_batches, dl.after_batch
+    dl.get_idxs = lambda: list(get_idxs())[k * dl.bs:]   # the same order (the loader's seed), without the first k batches
+    # The states go back right before the next batch is made. Without workers that is where the items are made; with
+    # workers, where the main process transforms the batch (the workers draw nothing from a stream: `ImageFiles` seeds
+    # each item's crop from (epoch seed, item)).
+    def restore_then(samps): set_rng_states(rng); yield from create_batches(samps)
+    def restore_once(b):
+        set_rng_states(rng); dl.after_batch = after_batch
+        return after_batch(b)
+    if dl.fake_l.num_workers == 0: dl.create_batches = restore_then   # (a fastai loader's `num_workers` is not its worker count)
+    else: dl.after_batch = restore_once
+    def undo():
+        for a in ('get_idxs', 'create_batches'): dl.__dict__.pop(a, None)
+        dl.after_batch = after_batch
+    return undo
+
+def _test_hooks(epoch:int|None=None, step:int|None=None):
+    "The tests' way to end a run like a killed or preempted job: env BNREG_TEST_KILL_AFTER_EPOCH=N, BNREG_TEST_KILL_AT_STEP=N (SIGKILL), BNREG_TEST_SIGTERM_AT_STEP=N or N@rank."
+    env = os.environ.get
+    if epoch is not None and env('BNREG_TEST_KILL_AFTER_EPOCH') and int(env('BNREG_TEST_KILL_AFTER_EPOCH')) == epoch: os.kill(os.getpid(), signal.SIGKILL)
+    if step is None: return
+    if env('BNREG_TEST_KILL_AT_STEP') and int(env('BNREG_TEST_KILL_AT_STEP')) == step: os.kill(os.getpid(), signal.SIGKILL)
+    term = env('BNREG_TEST_SIGTERM_AT_STEP', '').split('@')   # 'N', or 'N@R': only process R
+    if term[0] and int(term[0]) == step and (len(term) == 1 or int(term[1]) == rank_distrib()): os.kill(os.getpid(), signal.SIGTERM)
+
 # %% ../nbs/08_callbacks.ipynb #ckp0a002
 class Checkpointer(Callback):
     "A run's checkpoints: last/prev after each epoch, best, the weights alone; inside epochs every `every` or on preemption; resumes inside an epoch."
@@ -629,8 +656,7 @@ class Checkpointer(Callback):
             if self.log.is_best:
                 atomic_save(ck, self.out / 'best.pth')
                 save_weights(self.net, self.out / 'best.safetensors', **meta)
-        kill = os.environ.get('BNREG_TEST_KILL_AFTER_EPOCH')   # test hook: die like a killed job right after epoch N's checkpoint
-        if kill and int(kill) == e: os.kill(os.getpid(), signal.SIGKILL)
+        _test_hooks(epoch=e)
 
     def checkpoint(self, e, step=0, ranks=None) -> dict:
         "What the checkpoints hold: model, optimizer, epochs done (+ `step`s of the next), metrics so far, grad scaler, RNG states, configuration."
@@ -659,10 +685,7 @@ class Checkpointer(Callback):
                             f"after step {self.iter + 1} of {self.n_iter}; checkpoint {f}", f)
             err.detail = err.args[0]   # fastai prefixes the callback's name to args; keep the plain message
             raise err
-        kill = os.environ.get('BNREG_TEST_KILL_AT_STEP')    # test hooks: die (SIGKILL) or be asked to stop (SIGTERM) after global step N
-        if kill and int(kill) == g: os.kill(os.getpid(), signal.SIGKILL)
-        term = os.environ.get('BNREG_TEST_SIGTERM_AT_STEP', '').split('@')   # 'N', or 'N@R': only process R
-        if term[0] and int(term[0]) == g and (len(term) == 1 or int(term[1]) == rank_distrib()): os.kill(os.getpid(), signal.SIGTERM)
+        _test_hooks(step=g)
 
     def _timed_due(self) -> bool: return self.every is not None and self.every[0] == 'seconds' and time.monotonic() - self.last_ck >= self.every[1]
 
@@ -686,20 +709,7 @@ class Checkpointer(Callback):
         self.log.load_state(mine)
         m = self.log.diag.means['train']; m.sums, m.n = {k_: v.to(self.dev) for k_, v in mine['diag'].items()}, mine['diag_n']
         if self.tb is not None: self.tb.mark(m)
-        dl = learn.dl
-        get_idxs, create_batches, after_batch = dl.get_idxs, dl.create_batches, dl.after_batch
-        dl.get_idxs = lambda: list(get_idxs())[k * dl.bs:]    # the epoch's order (seeded by EpochSeed), without the k batches done
-        # the checkpoint's RNG states, restored where the uninterrupted run had them: right before the next batch is made.
-        # Without workers that is where the items are made; with workers, where the main process transforms the batch
-        # (the workers draw nothing from a stream: `ImageFiles` seeds each item's crop from (epoch seed, item)).
-        def restore_then(samps): set_rng_states(mine['rng']); yield from create_batches(samps)
-        def restore_once(b):
-            set_rng_states(mine['rng']); dl.after_batch = after_batch
-            return after_batch(b)
-        if dl.fake_l.num_workers == 0: dl.create_batches = restore_then   # (a fastai loader's `num_workers` is not its worker count)
-        else: dl.after_batch = restore_once
+        undo = skip_batches(learn.dl, k, mine['rng'])         # the epoch's order (seeded by EpochSeed), from batch k on
         try:
-            for i, b in enumerate(dl, k): learn.one_batch(i, b)
-        finally:
-            for a in ('get_idxs', 'create_batches'): dl.__dict__.pop(a, None)
-            dl.after_batch = after_batch
+            for i, b in enumerate(learn.dl, k): learn.one_batch(i, b)
+        finally: undo()

@@ -6,9 +6,9 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #c537f211
 from __future__ import annotations
-import sys, ast, shlex, platform, datetime, os
+import sys, ast, shlex, platform, datetime, os, argparse, inspect, types
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 import torch
 from torch import nn, Tensor
 from fastai.callback.hook import Hook
@@ -16,8 +16,9 @@ from fastai.learner import ValueMetric
 
 # %% auto #0
 __all__ = ['LAYERS', 'native_bf16', 'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook',
-           'EpochMeans', 'example_norms', 'add_value_metrics', 'remove_metrics', 'cli', 'subcommands',
-           'package_imports', 'layer_violations', 'check_layers']
+           'EpochMeans', 'example_norms', 'rounded', 'add_value_metrics', 'remove_metrics', 'Flag', 'func_flags',
+           'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports', 'layer_violations',
+           'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -126,6 +127,15 @@ def example_norms(t:Tensor) -> Tensor:
     "Per-example L2 norms of `t` (flattened after the batch dimension), in fp32, detached."
     return torch.linalg.vector_norm(t.detach().float().flatten(1), dim=1)
 
+# %% ../nbs/00_core.ipynb #2ebbfa08
+def rounded(x, digits:int=4):
+    "`x` with every float (a Python or NumPy float, or a one-element tensor) in its dicts, lists and tuples kept to `digits` significant digits."
+    if isinstance(x, dict): return {k: rounded(v, digits) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return type(x)(rounded(v, digits) for v in x)
+    if isinstance(x, torch.Tensor) and x.numel() == 1 and x.is_floating_point(): x = x.item()
+    if isinstance(x, float) or type(x).__module__ == 'numpy' and 'float' in type(x).__name__: return float(f'{float(x):.{digits}g}')
+    return x
+
 # %% ../nbs/00_core.ipynb #416ae88a
 def add_value_metrics(learn, funcs:dict) -> list:
     "Append a fastai `ValueMetric(func, name)` per `name: func` to `learn.metrics`, skipping names already there; returns those added."
@@ -140,12 +150,51 @@ def remove_metrics(learn, metrics:list):
     learn.metrics = [m for m in learn.metrics if not any(m is x for x in metrics)]
 
 # %% ../nbs/00_core.ipynb #d5dca8e2
+class Flag(NamedTuple):
+    "One command-line flag: how its text is parsed, its default, its help, its valid values; `positional` for a required argument."
+    type: Callable            # parses the flag's text (bool: a --x / --no-x pair)
+    default: object = None    # the value when the flag is not given (said in the help; the parser itself gives None)
+    help: str = ''
+    choices: tuple|None = None
+    positional: bool = False
+
+def _flag_type(t):
+    "A parameter's annotation as a parser of text: the first type of a union that is not None; `str` for anything else that is not a plain type."
+    args = [a for a in getattr(t, '__args__', ()) if a is not type(None)] if isinstance(t, types.UnionType) else [t]
+    t = args[0] if args else str
+    return t if t in (bool, int, float, str) else str
+
+def func_flags(func:Callable) -> dict[str, Flag]:
+    "The flags of docmented function `func`: a parameter is a flag (annotation: its type, comment: its help); one without a default is positional."
+    from fastcore.docments import docments
+    docs, sig = docments(func), inspect.signature(func, eval_str=True)
+    return {k: Flag(_flag_type(p.annotation), None if p.default is p.empty else p.default, docs.get(k) or '',
+                    positional=p.default is p.empty and p.kind is not p.KEYWORD_ONLY)
+            for k, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+def add_flags(parser:argparse.ArgumentParser, flags:dict[str, Flag]) -> argparse.ArgumentParser:
+    "Add `flags` to `parser`: `--kebab-case` names, a --x/--no-x pair for booleans, choices, NAME metavars; an absent flag parses as None."
+    for k, f in flags.items():
+        if f.positional: parser.add_argument(k, type=f.type, help=f.help, metavar=k.upper())
+        elif f.type is bool: parser.add_argument('--' + k.replace('_', '-'), action=argparse.BooleanOptionalAction, default=None, help=f.help)
+        else: parser.add_argument('--' + k.replace('_', '-'), type=f.type, default=None, choices=f.choices, help=f.help,
+                                  metavar=None if f.choices else k.upper())
+    return parser
+
+def with_defaults(flags:dict[str, Flag]) -> dict[str, Flag]:
+    "`flags` with each default said at the end of its help (booleans: only when on)."
+    say = lambda f: not f.positional and f.default is not None and (f.type is not bool or f.default)
+    return {k: f._replace(help=f"{f.help} (default: {f.default})" if say(f) else f.help) for k, f in flags.items()}
+
+def func_parser(func:Callable, prog:str|None=None) -> argparse.ArgumentParser:
+    "The parser of docmented function `func` as a command: its docstring as the description, its flags (`func_flags`) with their defaults said."
+    p = argparse.ArgumentParser(prog=prog, description=func.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return add_flags(p, with_defaults(func_flags(func)))
+
 def cli(func:Callable, argv:list[str]|None=None, prog:str|None=None):
-    "Parse `argv` (default: the process's arguments) into `func`'s docmented parameters and call it."
-    from fastcore.script import anno_parser
-    args = vars(anno_parser(func, prog=prog).parse_args(sys.argv[1:] if argv is None else argv))
-    args.pop('pdb', None); args.pop('xtra', None)
-    return func(**args)
+    "Parse `argv` (default: the process's arguments) with `func_parser(func)` and call `func` with the flags given."
+    args = vars(func_parser(func, prog).parse_args(sys.argv[1:] if argv is None else argv))
+    return func(**{k: v for k, v in args.items() if v is not None})
 
 # %% ../nbs/00_core.ipynb #d2f9fad9
 def subcommands(table:dict,               # name -> a docmented function

@@ -14,7 +14,7 @@ from fastai.callback.core import Callback
 from fastai.callback.hook import Hook
 from .core import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms,
                            find_classifier, unwrap_model)
-from .plots import set_style, legend_below, FIG_WIDTH, palette
+from .plots import set_style, legend_below, FIG_WIDTH, palette, plain_log_ticks
 from .models import RESIDUAL_BLOCKS
 from .normfree import NFBlock
 
@@ -111,17 +111,6 @@ class NormDiagnostics(Callback):
         self.hook, self.block_hooks, self._added, self._metrics_of, self._block_last = None, [], [], None, {}
 
 # %% ../nbs/06_diagnostics.ipynb #1ec7a147
-def _plain_log_ticks(ax):
-    "Plain numbers (0.5, 1, 2, 5 ...) instead of powers of ten on the log-scaled y axis of `ax`; four ticks over a narrow range."
-    import numpy as np
-    from matplotlib.ticker import LogLocator, FixedLocator, FuncFormatter, NullFormatter
-    lo, hi = ax.get_ylim()
-    ticks = [t for t in LogLocator(subs=(1, 2, 5)).tick_values(lo, hi) if lo <= t <= hi]
-    if len(ticks) < 3: ticks = [t for t in LogLocator(subs=(1, 1.5, 2, 3, 5, 7)).tick_values(lo, hi) if lo <= t <= hi]
-    if len(ticks) < 2: ticks = sorted({float(f'{t:.2g}') for t in np.geomspace(lo, hi, 6)[1:-1]})
-    ax.yaxis.set_major_locator(FixedLocator(ticks)); ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-
 def plot_norms(df:pd.DataFrame,                                  # tidy norms (`NormDiagnostics.df`, optionally with more columns)
                quantities=('embedding_norm', 'logit_norm'),       # which quantities, one panel each
                hue:str|None=None,                                 # column for colour (default: 'variant' if present, else 'split')
@@ -140,7 +129,7 @@ def plot_norms(df:pd.DataFrame,                                  # tidy norms (`
                      style_order=['valid', 'train'] if style else None, marker='o', ax=ax, legend=ax is axs[0, 0])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(xlabel='epoch', ylabel='mean L2 norm' if ax is axs[0, 0] else '', title=labels.get(q, q))
-        if logy: ax.set_yscale('log'); _plain_log_ticks(ax)
+        if logy: ax.set_yscale('log'); plain_log_ticks(ax)
     if title: fig.suptitle(title)
     fig.tight_layout()
     legend_below(fig, axs[0, 0], ncol=3, y=0.02, drop=(hue, style))   # under the panels, without seaborn's headings
@@ -157,6 +146,6 @@ def plot_block_norms(df:pd.DataFrame, split:str='valid', logy:bool=True, title:s
     sns.lineplot(d, x='block', y='value', hue='epoch', marker='o', ax=ax, palette='viridis')
     ax.set_xticks(range(len(order)), [q[len('block_rms:'):] for q in order], rotation=45, ha='right')
     ax.set(xlabel='residual block (network order)', ylabel='mean RMS of the output', title=title or f'block outputs ({split} images)')
-    if logy: ax.set_yscale('log'); _plain_log_ticks(ax)
+    if logy: ax.set_yscale('log'); plain_log_ticks(ax)
     fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from .core import run_record, cli, subcommands, ClassifierHook, EpochMeans, example_norms
-from .plots import set_style, legend_below, palette   # the figures' one style and colours
+from .plots import set_style, legend_below, palette, plain_log_ticks, save_figure   # the figures' one style and colours
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, representation_norms, find_blocks
 from .data import fmnist_batch, get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
@@ -108,6 +108,7 @@ def plot_growth(df:pd.DataFrame, # `growth_table`'s first table
                      errorbar=('pi', 100), ax=ax, legend=ax is axs[0, 0])
         ax.set(yscale='log', xlabel='residual blocks', ylabel='embedding $\\|h\\|$ (mean L2 norm)' if ax is axs[0, 0] else '',
                title=f"{fam}s, input {d.input.iloc[0]}")
+        plain_log_ticks(ax)
     fig.tight_layout()
     legend_below(fig, axs[0, 0], ncol=3, y=0.02)
     return fig
@@ -143,7 +144,7 @@ def growth(out:str='runs/growth',    # output folder: growth.csv, blocks.csv, fi
     df, blocks = growth_table(archs.split(','), [int(s) for s in seeds.split(',')], n, n_imagenet, size)
     fit = growth_rate(df)
     df.to_csv(out / 'growth.csv', index=False); blocks.to_csv(out / 'blocks.csv', index=False); fit.to_csv(out / 'fit.csv', index=False)
-    fig = plot_growth(df); fig.savefig(out / 'growth.png', dpi=120, bbox_inches='tight'); plt.close(fig)
+    fig = plot_growth(df); save_figure(fig, out / 'growth.png'); plt.close(fig)
     write_record(out, seeds=seeds, archs=archs, seconds=round(time.time() - t0, 1),
                  batch=f'{n} Fashion-MNIST test images per seed (padded to 32x32); the first {n_imagenet} of them resized to 3x{size}x{size} for ImageNet ResNets')
     print(df.pivot_table(index=['family', 'depth'], columns='variant', values='embedding_norm').to_string(float_format='%.3g'))

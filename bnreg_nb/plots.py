@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 
 # %% auto #0
-__all__ = ['FIG_WIDTH', 'FIG_DPI', 'FONT_PT', 'VARIANT_COLORS', 'COLOR_ALIASES', 'SPARE_COLORS', 'smallest_text', 'font_records',
-           'set_style', 'legend_below', 'variant_color', 'palette']
+__all__ = ['FIG_WIDTH', 'FIG_DPI', 'PNG_SCALE', 'FONT_PT', 'VARIANT_COLORS', 'COLOR_ALIASES', 'SPARE_COLORS', 'smallest_text',
+           'figure_alt', 'font_records', 'figure_png', 'save_figure', 'set_style', 'legend_below', 'plain_log_ticks',
+           'variant_color', 'palette']
 
 # %% ../nbs/00b_plots.ipynb #fd3089d0
 FIG_WIDTH = 7.0   # inches: a figure the width of the docs' content column
-FIG_DPI = 100     # dots per inch, on screen and in saved PNGs: FIG_WIDTH is 700 px
+FIG_DPI = 100     # dots per inch as drawn: FIG_WIDTH is 700 px, the width a figure is shown at
+PNG_SCALE = 2     # PNGs are saved at PNG_SCALE x FIG_DPI (1400 px), so that they stay sharp on dense screens and when zoomed
 FONT_PT = 11      # the smallest text of a figure, in points
 
 def smallest_text(fig) -> float|None:
@@ -24,16 +26,41 @@ def smallest_text(fig) -> float|None:
              if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())]
     return min(sizes) if sizes else None
 
-def font_records(fig) -> dict:
-    "PNG text chunks saved with `fig`: its smallest text in points and its dots per inch (read back by the site check)."
-    pt = smallest_text(fig)
-    return {'bnreg:font-pt': f'{pt:g}' if pt else 'none', 'bnreg:dpi': f'{fig.dpi:g}'}
+def _plain(s:str) -> str:
+    "A label without its TeX: '$\\|h\\|$' reads '|h|'."
+    import re
+    return ' '.join(re.sub(r'\\([|{}%])', r'\1', re.sub(r'\\[a-zA-Z]+\s*', '', s.replace('$', ''))).split())
 
-def _png_with_records(fig) -> bytes:
+def figure_alt(fig, most:int=400) -> str:
+    "A text alternative for `fig`, from what it shows: its title, each panel's title and axes, the legends' entries (at most `most` characters)."
+    parts = [_plain(fig._suptitle.get_text())] if getattr(fig, '_suptitle', None) else []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison: continue
+        y, x = _plain(ax.get_ylabel()), _plain(ax.get_xlabel())
+        what = f"{y} against {x}" if y and x else y or x
+        parts.append(': '.join(s for s in (_plain(ax.get_title()), what) if s))
+    names = [_plain(t.get_text()) for lg in list(fig.legends) + [a.get_legend() for a in fig.axes if a.get_legend()] for t in lg.get_texts()]
+    if names: parts.append('lines: ' + ', '.join(dict.fromkeys(n for n in names if n)))
+    alt = 'Figure. ' + '; '.join(p for p in parts if p) + '.'
+    return alt if len(alt) <= most else alt[:most - 3].rsplit(' ', 1)[0] + '...'
+
+def font_records(fig, scale:float=1) -> dict:
+    "PNG text chunks saved with `fig` at `scale` x its dpi: its smallest text (points), the saved dpi and scale, and its alt text (read back by the site)."
+    pt = smallest_text(fig)
+    return {'bnreg:font-pt': f'{pt:g}' if pt else 'none', 'bnreg:dpi': f'{fig.dpi * scale:g}', 'bnreg:scale': f'{scale:g}',
+            'bnreg:alt': figure_alt(fig)}
+
+def figure_png(fig, scale:float=PNG_SCALE) -> bytes:
+    "`fig` as PNG bytes at `scale` x its dpi, cropped to its contents, with its records (`font_records`)."
     import io
     buf = io.BytesIO()
-    fig.savefig(buf, format='png', bbox_inches='tight', metadata=font_records(fig))
+    fig.savefig(buf, format='png', dpi=fig.dpi * scale, bbox_inches='tight', metadata=font_records(fig, scale))
     return buf.getvalue()
+
+def save_figure(fig, path):
+    "Write `fig` to the PNG file `path` as a notebook shows it (`figure_png`): 2x, with its records and alt text."
+    from pathlib import Path
+    Path(path).write_bytes(figure_png(fig))
 
 def set_style(font_pt:float=FONT_PT, # the smallest text, in points
               dpi:int=FIG_DPI):      # dots per inch when drawn and saved
@@ -50,7 +77,7 @@ def set_style(font_pt:float=FONT_PT, # the smallest text, in points
     if ip is None: return
     import matplotlib.pyplot   # activates the inline backend first, which installs its own PNG formatter
     from matplotlib.figure import Figure
-    ip.display_formatter.formatters['image/png'].for_type(Figure, _png_with_records)
+    ip.display_formatter.formatters['image/png'].for_type(Figure, figure_png)
 
 def legend_below(fig, ax, ncol:int, y:float=-0.1,
                  drop=()):   # labels to leave out (e.g. the headings seaborn adds for `hue` and `style`)
@@ -63,12 +90,28 @@ def legend_below(fig, ax, ncol:int, y:float=-0.1,
     fig.legend([h[i] for i in order], [l[i] for i in order], loc='upper center', ncol=ncol, frameon=False,
                bbox_to_anchor=(0.5, y))
 
+# %% ../nbs/00b_plots.ipynb #d9036a44
+def plain_log_ticks(ax, axis:str='y'):
+    "Plain tick labels (0.5, 1, 2, 5 ...) on the log-scaled `axis` ('x' or 'y') of `ax`; powers of ten, a few, over many decades."
+    import numpy as np
+    from matplotlib.ticker import LogLocator, FixedLocator, FuncFormatter, NullFormatter
+    a, (lo, hi) = (ax.yaxis, ax.get_ylim()) if axis == 'y' else (ax.xaxis, ax.get_xlim())
+    inside = lambda ts: [t for t in ts if lo <= t <= hi]
+    wide = np.log10(hi / lo) > 4
+    if wide: ticks = inside(LogLocator(numticks=6).tick_values(lo, hi))
+    else:
+        ticks = inside(LogLocator(subs=(1, 2, 5)).tick_values(lo, hi))
+        if len(ticks) < 3: ticks = inside(LogLocator(subs=(1, 1.5, 2, 3, 5, 7)).tick_values(lo, hi))
+        if len(ticks) < 2: ticks = sorted({float(f'{t:.2g}') for t in np.geomspace(lo, hi, 6)[1:-1]})
+    fmt = lambda v, _: f'{v:g}' if (1e-2 <= v <= 100 if wide else 1e-3 <= v < 1e5) else f'$10^{{{round(np.log10(v))}}}$'
+    a.set_major_locator(FixedLocator(ticks)); a.set_major_formatter(FuncFormatter(fmt)); a.set_minor_formatter(NullFormatter())
+
 # %% ../nbs/00b_plots.ipynb #6f2952ed
 VARIANT_COLORS = {   # the named variants' colours (matplotlib's tab10, grey for no normalization)
     'BatchNorm': '#1f77b4', 'no normalization': '#7f7f7f', 'Fixup': '#2ca02c',
     'Fixup + functional L2': '#ff7f0e', 'Fixup + embedding penalty': '#d62728', 'Fixup + Dropout penalty': '#9467bd',
     'Fixup + Dropout': '#8c564b', 'noise-free BatchNorm': '#17becf', 'Ghost BatchNorm': '#bcbd22',
-    'SkipInit': '#e377c2', 'NF-ResNet': '#393b79', 'Fixup + penalty': '#d62728',
+    'SkipInit': '#e377c2', 'NF-ResNet': '#393b79', 'Fixup + penalty': '#d62728', 'BatchNorm + functional L2': '#e7ba52',
 }
 COLOR_ALIASES = {'no norm (He init)': 'no normalization', 'no norm': 'no normalization', 'BatchNorm (batch 128)': 'BatchNorm',
                  'ghost': 'Ghost BatchNorm', 'noise-free': 'noise-free BatchNorm'}   # labels of recorded tables and benchmarks

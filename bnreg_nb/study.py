@@ -8,29 +8,31 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/study.html.md"""
 from __future__ import annotations
 import sys, os, re, json, time, math, shlex, shutil, hashlib, itertools, subprocess
 from pathlib import Path
+from typing import Callable
 from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd
 import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
-from .core import run_record, cli, ClassifierHook
+from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name
 from .penalties import dropout_penalty
 from .train import FLAGS
 from .runs import VARIANTS, variant, FIXUP, slug, point_slug, fmt_value, run_status, study_status, collapsed, last_metric, FAILED, DONE
-from .plots import set_style, FIG_WIDTH, palette  # the figures' one style, width and colours
+from .plots import set_style, FIG_WIDTH, FONT_PT, palette, plain_log_ticks, legend_below  # the figures' one style, width and colours
 
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES', 'PICKED',
            'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
            'NORMFREE_FAMILIES', 'fmnist_variants', 'confirm_variants', 'normfree_variants', 'grid_points',
            'expected_runs', 'most_runs', 'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags',
-           'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'run_study', 'RegistrationError',
-           'definition', 'definition_hash', 'registered_commit', 'register_study', 'check_registration', 'collect',
-           'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable', 'final_table', 'diff_ci', 'claim_c1',
-           'best_penalty', 'final_loss', 'fit_alike', 'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3',
-           'claim_c4_link', 'claim_c4_gain', 'decomposition', 'claims_table', 'normfree_table', 'plot_final',
-           'plot_norms', 'plot_tuning', 'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check',
-           'bf16_check', 'power_table', 'study', 'main']
+           'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'HardwareError', 'check_hardware',
+           'run_study', 'RegistrationError', 'definition', 'definition_hash', 'registered_commit', 'register_study',
+           'check_registration', 'collect', 'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable',
+           'final_table', 'final_for_reading', 'diff_ci', 'claim_c1', 'best_penalty', 'final_loss', 'fit_alike',
+           'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link', 'claim_c4_gain',
+           'decomposition', 'claims_table', 'normfree_table', 'plot_final', 'plot_norms', 'plot_tuning',
+           'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study',
+           'main']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -406,6 +408,17 @@ def _launch(study, r, slot, n_gpus, env_extra):
         rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
     return r, rc, time.time() - t
 
+class HardwareError(RuntimeError):
+    "A study that this machine cannot run as defined; the message names the fix."
+
+def check_hardware(study:dict, n_gpus:int, native:Callable=native_bf16):
+    "Refuse a study that trains in bf16 on a CPU that only emulates bfloat16 (no GPU, no AVX512-BF16 or AMX): there a run takes hours, not minutes."
+    if n_gpus or study['common'].get('precision') != 'bf16' or native('cpu'): return
+    raise HardwareError(f"this study trains in bf16 (its definition fixes the precision), and this CPU ({cpu_name()}) computes bfloat16 only by "
+                        "emulation: no AVX512-BF16, no AMX. Measured on such a CPU, a ResNet-20 run of `confirm` had not finished its first epoch "
+                        "after 9 minutes, against 11 s per epoch with native bf16. Run the study on a CPU that has AVX512-BF16 or AMX "
+                        "(`grep -o 'avx512_bf16\\|amx_bf16' /proc/cpuinfo`) or with a GPU.")
+
 def run_study(study:dict,              # a study (`STUDIES[...]`)
               root:Path|str,           # its folder: one sub-folder per run
               jobs:int=1,              # runs at once on this machine
@@ -417,8 +430,9 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
     import torch
     root = Path(root)
     check_registration(study, root)   # a registered study runs only as registered (and committed)
-    root.mkdir(parents=True, exist_ok=True)
     n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    check_hardware(study, n_gpus)
+    root.mkdir(parents=True, exist_ok=True)
     import bnreg_nb   # the runs import the same copy of the package as this process (a frozen checkout stays frozen)
     here = str(Path(bnreg_nb.__file__).resolve().parent.parent)
     env_extra = {'PYTHONPATH': os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]),
@@ -600,6 +614,17 @@ def final_table(runs:pd.DataFrame) -> pd.DataFrame:
                          train_loss=mean('train_loss'), test_loss=mean('valid_loss'), gap=mean('valid_loss') - mean('train_loss'),
                          embedding_norm=mean('valid_embedding_norm'), logit_norm=mean('valid_logit_norm')))
     return pd.DataFrame(rows)
+
+# %% ../nbs/13_study.ipynb #0490e8d1
+def final_for_reading(t:pd.DataFrame) -> pd.DataFrame:
+    "`final_table`'s `t` in seven columns for a page: the seeds (failed runs noted), test top-1 (%) with its interval, the losses and their gap, the test embedding's norm."
+    def seeds(r):
+        bad = ', '.join(f"{int(r[k])} {k}" for k in FAILED if r.get(k, 0))
+        return f"{int(r.seeds)}" + (f" ({bad})" if bad else '')
+    ci = lambda m, lo, hi: f"{m:.1f} [{lo:.1f}, {hi:.1f}]" if np.isfinite(lo) else (f"{m:.1f}" if np.isfinite(m) else '')
+    return pd.DataFrame({'variant': t.variant, 'seeds': t.apply(seeds, axis=1), 'test top-1 (%)': list(map(ci, t.top1, t.top1_low, t.top1_high)),
+                         'train loss': t.train_loss.map('{:.3f}'.format), 'test loss': t.test_loss.map('{:.3f}'.format),
+                         'gap': t.gap.map('{:.3f}'.format), '‖h‖ test': t.embedding_norm.map('{:.1f}'.format)})
 
 # %% ../nbs/13_study.ipynb #373e23fb
 def diff_ci(a, b, conf:float=0.95) -> tuple[float, float, float]:
@@ -849,9 +874,10 @@ def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with
 # %% ../nbs/13_study.ipynb #56034420
 def _ci_dots(ax, t:pd.DataFrame, labels):
     "Each row of `final_table`'s `t` as a dot at its mean top-1 with its 95 % interval, top to bottom, labelled `labels`."
-    y = np.arange(len(t))
-    if len(t): ax.errorbar(t.top1, y, xerr=[t.top1 - t.top1_low.fillna(t.top1), t.top1_high.fillna(t.top1) - t.top1],
-                           fmt='o', color='k', capsize=3, zorder=3)
+    y, pal = np.arange(len(t)), palette(t.variant)
+    for i, r in enumerate(t.itertuples()):   # each in its variant's colour
+        ax.errorbar(r.top1, i, xerr=[[r.top1 - (r.top1 if np.isnan(r.top1_low) else r.top1_low)], [(r.top1 if np.isnan(r.top1_high) else r.top1_high) - r.top1]],
+                    fmt='o', color=pal[r.variant], capsize=3, zorder=3)
     ax.set_yticks(y, list(labels)); ax.set_ylim(max(len(t), 1) - 0.5, -0.5)
 
 def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
@@ -864,11 +890,11 @@ def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
     f = runs[(runs.phase == 'final') & (runs.status == 'finished')]
     for i, v in enumerate(t.variant):
         pts = f[f.variant == v].top1 * 100
-        ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color='tab:blue', alpha=0.7, zorder=2)
+        ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color=palette(t.variant)[v], alpha=0.6, zorder=2)
         failed = ', '.join(f"{t[k].iloc[i]} {k}" for k in FAILED if t[k].iloc[i])
         if failed: ax.annotate(failed, (1, i), xycoords=('axes fraction', 'data'), xytext=(-4, 5), textcoords='offset points',
                                ha='right', va='bottom', fontsize=11, color='tab:red')   # above its row, clear of the bar and the seeds
-    if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color='tab:green', ls='--', lw=1)
+    if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color=palette([ref])[ref], ls='--', lw=1)
     ax.set(xlabel='test top-1 (%): mean, 95 % interval, seeds', ylabel='')
     fig.tight_layout()
     return fig
@@ -881,29 +907,40 @@ def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
     sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], palette=palette(d.variant), errorbar=('pi', 100), ax=ax)
     ax.set(yscale='log', xlabel='epoch', ylabel={'valid_embedding_norm': 'embedding $\\|h\\|$ (test, mean L2)',
                                                   'valid_logit_norm': 'logits $\\|z\\|$ (test, mean L2)'}.get(col, col))
-    ax.legend(fontsize=11, frameon=False, loc='best')
+    plain_log_ticks(ax)
     fig.tight_layout()
+    legend_below(fig, ax, ncol=2, y=0.0)   # under the figure, off the curves
     return fig
 
+def _grid_label(key:str, variant:str) -> str:
+    "The x label of a tuning panel: what the grid's value is."
+    if key == 'param_lr': return 'peak learning rate'
+    return 'Dropout rate p' if key == 'param_dropout' or 'Dropout penalty' in variant else 'penalty coefficient'
+
 def plot_tuning(runs:pd.DataFrame, variants=None):
-    "Held-out top-1 (%) against each tuned variant's grid value; a diverged run is a cross at the bottom, a collapsed one a point at chance."
+    "Held-out top-1 (%) against each tuned variant's grid value: each seed a dot, their mean a line, the chosen point (best mean) ringed; a diverged run a cross."
+    import textwrap
     set_style()
     t = runs[(runs.phase == 'tune') & runs.status.isin(DONE)]
     if variants is not None: t = t[t.variant.isin(variants)]
-    vs = list(dict.fromkeys(t.variant))
-    cols = 3; rows_ = max(1, -(-len(vs) // cols))
-    fig, axs = plt.subplots(rows_, cols, figsize=(6.8, 2.4 * rows_ + 0.3), squeeze=False)
+    vs = list(dict.fromkeys(t.variant)); pal = palette(vs)
+    cols = 2; rows_ = max(1, -(-len(vs) // cols))
+    fig, axs = plt.subplots(rows_, cols, figsize=(FIG_WIDTH, 2.6 * rows_ + 0.3), squeeze=False)
     for ax, v in zip(axs.flat, vs):
         g = t[t.variant == v]
         have = [k for k in ('param_coef', 'param_dropout', 'param_lr') if k in g and g[k].notna().any()]
         key = next((k for k in have if g[k].nunique() > 1), have[0])   # the tuned value (one run so far: the first there is)
-        ok, bad = g[g.status.isin(('finished', 'collapsed'))].sort_values(key), g[g.status == 'diverged']
-        ax.plot(ok[key], ok.top1 * 100, 'o-', ms=4)
+        ok, bad = g[g.status.isin(('finished', 'collapsed'))], g[g.status == 'diverged']
+        m = ok.groupby(key).top1.mean().mul(100)
+        ax.plot(ok[key], ok.top1 * 100, 'o', ms=3, color=pal[v], alpha=0.45)
+        ax.plot(m.index, m.values, '-', color=pal[v])
+        if len(m): ax.plot(m.idxmax(), m.max(), 'o', ms=10, mfc='none', mec='k', mew=1.5, label='chosen')
         lo = (ok.top1.min() * 100 if len(ok) else 10) - 2
-        ax.plot(bad[key], np.full(len(bad), lo), 'x', color='tab:red', ms=7)
+        ax.plot(bad[key], np.full(len(bad), lo), 'x', color='k', ms=7)
         vals = sorted(g[key].unique())
         ax.set_xscale('log'); ax.set_xticks(vals, [f'{x:g}' for x in vals]); ax.xaxis.set_minor_locator(plt.NullLocator())
-        ax.set(title=v, xlabel=key.replace('param_', ''), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else '')
+        ax.set(xlabel=_grid_label(key, v), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else ''); ax.margins(y=0.15)
+        ax.set_title(textwrap.fill(v, 30), fontsize=FONT_PT + 1)
     for ax in list(axs.flat)[len(vs):]: ax.axis('off')
     fig.tight_layout()
     return fig
@@ -918,12 +955,12 @@ def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/result
     g = growth[(growth.family == 'CIFAR ResNet') & growth.variant.isin(init_variants)].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
     pal = palette(g.variant)
     for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, color=pal[v], label=v.replace(' (He init)', ''))
-    a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization')
+    a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization'); plain_log_ticks(a)
     a.legend(frameon=False)
     t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant', 'top1', 'top1_low', 'top1_high'])
     t = t[t.top1.notna()].set_index('variant')   # variants with finished final runs, in the order of `variants`
     t = t.loc[[v for v in variants if v in t.index]].reset_index()
-    short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup + L2(z)', 'Fixup + embedding penalty': 'Fixup + L2(h)'}
+    short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup +\nfunctional L2', 'Fixup + embedding penalty': 'Fixup +\nembedding penalty'}
     _ci_dots(b, t, [short.get(v, v) for v in t.variant])
     b.set(xlabel='test top-1 (%), 95 % interval', title='C2: accuracy, ResNet-20')
     fig.tight_layout()
@@ -1046,7 +1083,7 @@ def main(argv:list[str]|None=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith('-'): argv = ['--name', argv[0]] + argv[1:]
     try: cli(study, argv, prog='bnreg-study')
-    except RegistrationError as e: raise SystemExit(f"error: {e}") from None
+    except (RegistrationError, HardwareError) as e: raise SystemExit(f"error: {e}") from None
 
 # %% ../nbs/13_study.ipynb #d2b6df71
 from fastcore.imports import in_ipython

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os, sys, re, json, time, fcntl, socket, argparse, datetime, warnings
 from pathlib import Path
 from functools import partial
-from typing import Callable, NamedTuple
 import torch
 from torch import nn
 from fastai.callback.progress import noop   # the very object ProgressCallback compares learn.logger with (fastai.imports.noop, not fastcore's)
@@ -19,7 +18,7 @@ from fastai.callback.training import GradientClip
 from fastai.learner import Learner
 from fastai.optimizer import SGD, RMSProp
 from fastai.torch_core import trainable_params, num_distrib, to_device
-from .core import run_record, unwrap_model, native_bf16
+from .core import run_record, unwrap_model, native_bf16, Flag, add_flags
 from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options, norm_companion, norm_tag, check_norm, NORMS
 from .models import create_model, list_archs, IMAGENET_RESNETS
 from .fixup import fixup_, fixup_splitter
@@ -27,16 +26,15 @@ from .penalties import make_penalty, check_penalty
 from .diagnostics import NormDiagnostics
 from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
-                                Checkpointer, TensorBoardLog,                                FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
+                                Checkpointer, TensorBoardLog, FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
                                 EXIT_NO_SPACE, DiskFull, StepLog, AGC, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
-           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'fixup_defaults', 'Flag', 'command_flags', 'ConfigError',
-           'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'default_out', 'peak_lrs', 'fixed_batch',
-           'build_model', 'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock',
-           'run', 'main']
+           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'fixup_defaults', 'command_flags', 'ConfigError', 'recipe_config',
+           'build_parser', 'resolve_config', 'check_config', 'default_out', 'peak_lrs', 'fixed_batch', 'build_model',
+           'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -74,13 +72,6 @@ def fixup_defaults(epochs:int) -> dict:
     return {**FIXUP_DEFAULTS, 'warmup': min(FIXUP_DEFAULTS['warmup'], round(FIXUP_WARMUP_SHARE * epochs, 3))}
 
 # %% ../nbs/10_train.ipynb #97697687
-class Flag(NamedTuple):
-    "One flag of the training command."
-    type: Callable          # parses the flag's text (bool: --x / --no-x)
-    default: object         # its value in `BASE` (None for the two flags that are not configuration keys)
-    help: str
-    choices: tuple|None = None
-
 def _ckpt_every(s:str) -> str:
     "`--ckpt-every`: checked by `parse_every`, kept as written (steps, or a duration such as 10m)."
     parse_every(s); return s
@@ -178,13 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     fx = {k: f"{v:g}" for k, v in FIXUP_DEFAULTS.items()}   # Fixup's defaults, said next to the default
     fx['warmup'] = f"{FIXUP_DEFAULTS['warmup']:g} epochs, at most {FIXUP_WARMUP_SHARE:g} x --epochs"
-    for k, f in command_flags().items():
-        flag = '--' + k.replace('_', '-')
-        h = f.help + ('' if k in ('recipe', 'resume', 'out') or (d.get(k) is None and k not in fx) else f" (default: {d.get(k)}" +
-                      (f"; with --init fixup and no --recipe: {fx[k]}, Fixup's tuned value" if k in fx else '') + ")")
-        if f.type is bool: p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=h)
-        else: p.add_argument(flag, default=None, type=f.type, choices=f.choices, help=h, metavar=None if f.choices else k.upper())
-    return p
+    said = lambda k: k not in ('recipe', 'resume', 'out') and (d.get(k) is not None or k in fx)   # the defaults the help states
+    return add_flags(p, {k: f._replace(help=f.help + (f" (default: {d.get(k)}" + (f"; with --init fixup and no --recipe: {fx[k]}, Fixup's tuned value"
+                                                                          if k in fx else '') + ")" if said(k) else ''))
+                         for k, f in command_flags().items()})
 
 # %% ../nbs/10_train.ipynb #64cf45e1
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
@@ -450,6 +438,9 @@ def run(c:dict) -> dict:
         os.environ.setdefault('WORLD_SIZE', str(world)); os.environ.setdefault('RANK', str(rank))
     if c['precision'] == 'auto': c = _resolve_auto(c, device)
     check_config(c, world, device.type)
+    if c['precision'] == 'bf16' and device.type == 'cpu' and main and not native_bf16('cpu'):
+        print("warning: --precision bf16 on a CPU without native bfloat16 (no AVX512-BF16, no AMX): it is emulated, many times slower "
+              "than fp32 (--precision auto picks fp32 here)", file=sys.stderr, flush=True)
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
     out = Path(broadcast_object(str(out)))

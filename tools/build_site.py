@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, unquote
 
 import yaml
 from bs4 import BeautifulSoup, NavigableString
+from bnreg_nb.core import Flag, add_flags   # the package's one command-line style
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(__file__).resolve().parent / 'site'    # template and stylesheet of the offline renderer
@@ -40,13 +41,13 @@ TOC_DEPTH = 3                                        # Quarto's default
 # notebooks in nbs/reproductions/ go to "Reproductions". A notebook that is in no section is reported.
 # An entry is a pattern for the notebook's path without suffix, or (pattern, text shown in the sidebar).
 SIDEBAR_PLAN = {
-    'Start here':    [('index', 'Overview')],
-    'Mechanisms':    ['01_norms', '02_models', '03_fixup', '03a_normfree', '04_penalties', '05_noise', '06_diagnostics'],
-    'Training':      ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
-    'Experiments':   ['12_experiments', '13_study', '14_bench'],
-    'Reproductions': ['reproductions/paper', 'reproductions/*'],
-    'API':           [('16_api', 'API reference')],
-    'Development':   ['00_core', '15_docs', ('changelog', 'Changelog')],
+    'Start here':       [('index', 'Overview'), 'reproductions/paper', 'reproductions/commands'],   # what a reader comes for, first
+    'Mechanisms':       ['01_norms', '02_models', '03_fixup', '03a_normfree', '04_penalties', '05_noise', '06_diagnostics'],
+    'Training':         ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
+    'Runs and studies': ['11a_runs', '12_experiments', '13_study', '14_bench'],
+    'Reproductions':    ['reproductions/*'],
+    'API':              [('16_api', 'API reference')],
+    'Development':      ['00_core', '00a_testing', '00b_plots', '15_docs', ('changelog', 'Changelog')],
 }
 
 def say(*a): print('[site]', *a, file=sys.stderr, flush=True)
@@ -486,8 +487,6 @@ class PageRenderer:
         return f'<figure class="figure">{img}<figcaption>{markdown(str(cap))}</figcaption></figure>' if cap else img
 
 # ---------------------------------------------------------------------------------------------------- figures
-MIN_TEXT_PX = 9          # a figure never shrinks below the width at which its smallest text is this big
-
 def png_info(raw:bytes) -> tuple[int, dict]:
     "A PNG's width in pixels and its text chunks (what matplotlib writes for `metadata=`), read by Pillow; (0, {}) if not a PNG."
     import io
@@ -498,15 +497,14 @@ def png_info(raw:bytes) -> tuple[int, dict]:
     return im.width, dict(im.text)   # `.text` also reads the chunks that follow the image data
 
 def figure_attrs(raw:bytes) -> dict:
-    """HTML attributes of a figure PNG: its records as data- attributes, and the narrowest it may be shown at
-    (`min-width`) so that its smallest text stays `MIN_TEXT_PX` px or more; on a narrower screen it scrolls in its box."""
+    """HTML attributes of a figure PNG, from the records `bnreg_nb.plots` writes into it: its text alternative (`alt`),
+    the width it is shown at (its natural width over its `bnreg:scale`; CSS shrinks it to fit a narrower screen), and
+    its font records as data- attributes."""
     width, ch = png_info(raw)
-    pt, dpi = ch.get('bnreg:font-pt'), ch.get('bnreg:dpi')
-    if not (width and pt and dpi): return {}
-    res = {'data-font-pt': pt, 'data-dpi': dpi}
-    if pt != 'none':
-        px = float(pt) * float(dpi) / 72                                   # the smallest text at natural size
-        res['style'] = f'min-width: {min(width, int(width * MIN_TEXT_PX / px) + 1)}px'
+    res = {'alt': ch['bnreg:alt']} if ch.get('bnreg:alt') else {}
+    scale = float(ch.get('bnreg:scale') or 1)
+    if width and scale != 1: res['width'] = str(round(width / scale))
+    if ch.get('bnreg:font-pt') and ch.get('bnreg:dpi'): res.update({'data-font-pt': ch['bnreg:font-pt'], 'data-dpi': ch['bnreg:dpi']})
     return res
 
 # ---------------------------------------------------------------------------------------------------- site-wide passes
@@ -832,20 +830,23 @@ def _toc_flat(toc):
     for o in toc:
         yield o; yield from _toc_flat(o['children'])
 
+FLAGS = dict(   # the command's flags, in the package's one style (bnreg_nb.core: a Flag table, add_flags)
+    out=Flag(str, None, 'output folder (default: doc_path from pyproject.toml, _docs)'),
+    exact=Flag(bool, False, "use nbdev's exec_show_docs unchanged (re-runs exported and import cells, as nbdev-docs)"),
+    nbs=Flag(str, None, argparse.SUPPRESS),                                 # another notebook folder (tests)
+    sync_sidebar=Flag(bool, False, 'rewrite nbs/sidebar.yml from SIDEBAR_PLAN for the notebooks that exist, then build'),
+)
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--out', help='output folder (default: doc_path from pyproject.toml, _docs)')
-    ap.add_argument('--exact', action='store_true', help="use nbdev's exec_show_docs unchanged (re-runs exported and import cells, as nbdev-docs)")
-    ap.add_argument('--nbs', help=argparse.SUPPRESS)                       # another notebook folder (tests)
-    ap.add_argument('--sync-sidebar', action='store_true', help='rewrite nbs/sidebar.yml from SIDEBAR_PLAN for the notebooks that exist, then build')
-    a = ap.parse_args(argv)
+    a = add_flags(ap, FLAGS).parse_args(argv)
     os.chdir(ROOT)
     try:
         if a.sync_sidebar:
             from nbdev.config import get_config
             nbs = Path(a.nbs or get_config().nbs_path)
             sync_sidebar(nbs, find_pages(nbs))
-        build(Path(a.out) if a.out else None, exact=a.exact, nbs=a.nbs)
+        build(Path(a.out) if a.out else None, exact=bool(a.exact), nbs=a.nbs)
     except SiteError as e:
         print(f'[site] ERROR: {e}', file=sys.stderr); sys.exit(1)
 

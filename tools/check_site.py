@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_site import png_info, fastai_events   # one PNG reader and one list of fastai's events for builder and check
+from build_site import png_info, fastai_events, Flag, add_flags   # one PNG reader and one list of fastai's events for builder and check
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = 'bash bootstrap.sh'
@@ -41,7 +41,8 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DESKTOP, PHONE = 1280, 390        # the widths every page is checked (and photographed) at
 MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.plots)
-MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed
+MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
+PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
 EXCERPTS = 4                      # excerpts printed per page and rule
 
 RULES = {  # rule: what it means (printed with a failure)
@@ -62,11 +63,14 @@ RULES = {  # rule: what it means (printed with a failure)
     'event-params': "fastai's event parameters listed on a callback's entry",
     'builtin-doc': "an entry shows a Python built-in's docstring: give the class its own",
     'no-docstring': 'an API entry without a docstring',
-    'figure-text': f'figure text smaller than {MIN_TEXT_PX} px as displayed',
+    'figure-text': f'figure text smaller than {MIN_TEXT_PX} px as displayed at {DESKTOP} px ({PHONE_TEXT_PX} px at {PHONE} px)',
+    'alt-text': 'an image without alt text: draw figures after bnreg_nb.plots.set_style() (it records one), or give the cell #| fig-alt',
     'figure-record': 'a figure PNG without bnreg:font-pt/bnreg:dpi: draw it after bnreg_nb.plots.set_style()',
     'column': f'the content column is narrower than {MIN_COLUMN} px at {DESKTOP} px',
     'too-wide': 'wider than its column, and not inside a box that scrolls',
     'cut-off': 'content cut off by a box that clips it',
+    'command-cut': 'a shell command that does not show whole (its box scrolls): break it with a line continuation (\\)',
+    'table-width': f'a table wider than the column at {DESKTOP} px: keep the columns a reader needs (at most 7), link the full CSV',
     'page-width': 'the page scrolls sideways',
     'phone-menu': f'at {PHONE} px the chapter menu is not behind a toggle',
     'search': 'search missing or not working',
@@ -190,7 +194,7 @@ PROBE = r"""() => {
   return {
     images: [...document.images].map(i => ({src: i.getAttribute('src').slice(0, 200), url: i.currentSrc || i.src, complete: i.complete,
       nw: i.naturalWidth, nh: i.naturalHeight, w: i.getBoundingClientRect().width, h: i.getBoundingClientRect().height,
-      inContent: !!(main && main.contains(i))})),
+      alt: (i.getAttribute('alt') || '').trim(), inContent: !!(main && main.contains(i))})),
     links: [...document.querySelectorAll('a[href], link[href], img[src], script[src]')].map(e => ({
       tag: e.tagName.toLowerCase(), raw: e.getAttribute('href') ?? e.getAttribute('src'), url: e.href || e.src})),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
@@ -218,7 +222,7 @@ PROBE = r"""() => {
 LAYOUT = r"""() => {
   const main = document.querySelector('#content');
   const vw = document.documentElement.clientWidth, vh = window.innerHeight;
-  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], column: 0, widest: []};
+  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], column: 0, widest: [], commands: [], tables: []};
   if (!main) return res;
   const cs = getComputedStyle(main), box = main.getBoundingClientRect();
   const left = box.left + parseFloat(cs.paddingLeft), right = box.right - parseFloat(cs.paddingRight);
@@ -248,6 +252,11 @@ LAYOUT = r"""() => {
       res.wide.push({...desc(el), by: Math.round(Math.max(r.right - right, left - r.left))});
     }
   }
+  // a command that does not show whole (its box scrolls), and a table wider than the column (it scrolls in its box)
+  res.commands = [...main.querySelectorAll('pre.bash, pre.sh, pre.shell, pre.console')].filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => ({...desc(p), by: p.scrollWidth - p.clientWidth}));
+  res.tables = [...main.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().width > res.column + 2)
+    .map(t => ({...desc(t), by: Math.max(t.scrollWidth - t.clientWidth, Math.round(t.getBoundingClientRect().width - res.column))}));
   if (res.pageWidth > vw + 1)
     res.widest = [...document.body.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > vw + 1)
       .filter((e, i, all) => !all.some(p => p !== e && p.contains(e))).slice(0, 3).map(desc);
@@ -400,6 +409,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             counts['images'] += 1
             if not (im['complete'] and im['nw'] > 0 and im['nh'] > 0 and im['w'] > 0 and im['h'] > 0):
                 F(page_path, 'image', f'{im["src"]} (natural {im["nw"]}x{im["nh"]}, shown {im["w"]:.0f}x{im["h"]:.0f})')
+            if im['inContent'] and not im['alt']: F(page_path, 'alt-text', im['src'])
         for l in r['links']:
             if '#LNone' in (l['raw'] or ''): F(page_path, 'LNone', l['raw'])
             parts = urlsplit(l['url'])
@@ -457,11 +467,14 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                 except KeyError:
                     if width == DESKTOP: F(page_path, 'figure-record', rel)
                     continue
-                if px is not None and px < MIN_TEXT_PX - 1e-6:
+                if px is not None and px < (MIN_TEXT_PX if width == DESKTOP else PHONE_TEXT_PX) - 1e-6:
                     F(page_path, 'figure-text', f'at {width} px: {rel}: {chunks["bnreg:font-pt"]} pt at {chunks["bnreg:dpi"]} dpi '
                                                 f'shown {im["w"]:.0f} of {im["nw"]} px wide = {px:.1f} px')
             if width == DESKTOP and L['column'] < MIN_COLUMN: F(page_path, 'column', f'{L["column"]} px')
             for w in L['wide']: F(page_path, 'too-wide', f'at {width} px: {w["el"]} {w["by"]} px too wide: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            for w in L.get('commands', []): F(page_path, 'command-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            if width == DESKTOP:
+                for w in L.get('tables', []): F(page_path, 'table-width', f'{w["by"]} px wider than the column: "{w["text"][:60]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L['cut']: F(page_path, 'cut-off', f'at {width} px: {w["el"]} cuts {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             if L['pageWidth'] > L['vw'] + 1:
                 F(page_path, 'page-width', f'at {width} px the page is {L["pageWidth"]} px wide; widest: ' + '; '.join(f'{d["el"]} "{d["text"][:40]}"' for d in L['widest']))
@@ -624,21 +637,23 @@ def self_test():
     assert select_pages(['fixup.html'], src2page, 'fixup') == ['fixup.html']
     print('[check] self-test passed')
 
+FLAGS = dict(   # the command's flags, in the package's one style (bnreg_nb.core: a Flag table, add_flags)
+    site=Flag(str, None, 'the built site (default: _docs)'),
+    pages=Flag(str, None, 'check only these pages: notebook stems such as 03_fixup,index (or page names)'),
+    chromium=Flag(str, None, 'Chromium executable (default: chromium on PATH)'),
+    screenshots=Flag(bool, True, 'screenshot every page at both widths into <site>/_screenshots (--no-screenshots: faster)'),
+    self_test=Flag(bool, False, 'test the rules themselves (no browser) and exit'),
+    nbs=Flag(str, None, argparse.SUPPRESS),                                 # the notebooks of another site (tests)
+)
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--site', default=str(ROOT / '_docs'), help='the built site (default: _docs)')
-    ap.add_argument('--pages', help='check only these pages: notebook stems such as 03_fixup,index (or page names)')
-    ap.add_argument('--chromium', help='Chromium executable (default: chromium on PATH)')
-    ap.add_argument('--no-screenshots', action='store_true', help='skip the screenshots (faster)')
-    ap.add_argument('--self-test', action='store_true', help="test the rules themselves (no browser) and exit")
-    ap.add_argument('--nbs', help=argparse.SUPPRESS)                       # the notebooks of another site (tests)
-    a = ap.parse_args(argv)
+    a = add_flags(argparse.ArgumentParser(description=__doc__.split('\n\n')[0]), FLAGS).parse_args(argv)
     if a.self_test: self_test(); return
     try: import playwright  # noqa: F401
     except ImportError: sys.exit('[check] Playwright is missing: `bash tools/check_site.sh` installs it (pinned in constraints.txt)')
-    site = Path(a.site).resolve()
+    site = Path(a.site or ROOT / '_docs').resolve()
     t0 = time.time()
-    fails = check(site, find_chromium(a.chromium), site / '_screenshots', nbs=a.nbs, only=a.pages, screenshots=not a.no_screenshots)
+    fails = check(site, find_chromium(a.chromium), site / '_screenshots', nbs=a.nbs, only=a.pages, screenshots=a.screenshots is not False)
     npages = len({p for p, _, _ in fails}) and len(select_pages(sorted(str(p.relative_to(site)) for p in site.rglob('*.html') if '_screenshots' not in p.parts),
                                                                 {p['source']: p['page'] for p in json.loads((site / 'site.json').read_text())['pages']}, a.pages))
     if fails: print(report(fails, npages))

@@ -41,6 +41,28 @@
     block.appendChild(b);
   });
 
+  /* the table of contents follows the scroll: the section being read is marked */
+  const tocLinks = [...document.querySelectorAll('#toc a[href^="#"]')];
+  const targets = tocLinks.map(a => document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)))).filter(Boolean);
+  const spy = () => {
+    const y = (parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--navbar-h')) || 56) + 24;
+    let cur = null;
+    for (const t of targets) { if (t.getBoundingClientRect().top <= y) cur = t; else break; }
+    tocLinks.forEach(a => a.classList.toggle('active', !!cur && a.getAttribute('href') === '#' + cur.id));
+  };
+  if (targets.length) { let tick = false; window.addEventListener('scroll', () => { if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; spy(); }); } }, {passive: true}); spy(); }
+
+  /* on narrower screens, where the side table of contents is hidden, the same list folds open under the title */
+  const tocList = document.querySelector('#toc > ul');
+  const header = document.querySelector('#content .page-header') || document.querySelector('#content h1.title');
+  if (tocList && header && tocLinks.length > 1) {
+    const d = document.createElement('details');
+    d.className = 'toc-inline';
+    d.innerHTML = '<summary>On this page</summary>';
+    d.appendChild(tocList.cloneNode(true));
+    header.insertAdjacentElement('afterend', d);
+  }
+
   /* search: the index is loaded the first time the box is used */
   const box = document.querySelector('#search input');
   const out = document.querySelector('#search-results');
