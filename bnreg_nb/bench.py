@@ -281,7 +281,7 @@ def plot_shares(shares:pd.DataFrame, variants=('BatchNorm', 'Fixup')):
     set_style()
     d = shares[shares.variant.isin(variants)]
     fig, ax = plt.subplots(figsize=(7, 0.6 + 0.3 * d.callback.nunique()))
-    sns.barplot(d, x='share_%', y='callback', hue='variant', hue_order=list(variants), ax=ax)
+    sns.barplot(d, x='share_%', y='callback', hue='variant', hue_order=list(variants), palette=palette(variants), saturation=1, ax=ax)
     ax.set(xlabel='share of a step (%)', ylabel='')
     sns.move_legend(ax, 'upper center', bbox_to_anchor=(0.35, -0.12), ncol=2, title='', frameon=False)
     fig.tight_layout()

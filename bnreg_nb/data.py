@@ -24,8 +24,8 @@ __all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNI
            'SMALL_DATASETS', 'DATASET_ALIASES', 'HOLDOUT_SEED', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD',
            'data_root', 'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx', 'fmnist_tensors',
            'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm', 'holdout_split', 'DataError', 'image_folders',
-           'write_image_tree', 'UnreadableImage', 'decode_rgb', 'imagenet_tfms', 'item_seed', 'ImageFiles',
-           'count_bad_images', 'SyntheticImages', 'get_dls']
+           'write_image_tree', 'UnreadableImage', 'torchvision_safe', 'decode_rgb', 'imagenet_tfms', 'item_seed',
+           'ImageFiles', 'count_bad_images', 'SyntheticImages', 'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -345,9 +345,21 @@ def _pil_rgb(path:str) -> torch.Tensor:
         if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')   # what PIL asks for (else it warns)
         return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
 
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+def torchvision_safe(data:bytes) -> bool:
+    """Whether torchvision's decoders may be handed the file `data`: a PNG must go on, after its signature, with its IHDR
+    chunk. torchvision's libpng decoder sometimes kills the whole process (libpng's "bad header" error, then a C++
+    terminate, which no `except` catches) on a PNG that breaks off after its signature: seen, intermittently, in the
+    training command's tests with torch 2.14 / torchvision 0.29. PIL raises a Python error on such a file instead."""
+    return not data[:8] == _PNG_SIGNATURE or (len(data) >= 33 and data[12:16] == b'IHDR')
+
 def decode_rgb(path:str) -> torch.Tensor:
     "Decode an image file into a uint8 RGB tensor (3, H, W): EXIF orientation applied, any colour mode converted, 16 bits scaled to 8, an animation's first frame."
-    try: img = decode_image(read_file(path), mode=ImageReadMode.RGB, apply_exif_orientation=True)
+    data = read_file(path)
+    try:
+        if not torchvision_safe(data.numpy().tobytes()[:33]): raise RuntimeError('Unsupported image file: a PNG without its header, for PIL')
+        img = decode_image(data, mode=ImageReadMode.RGB, apply_exif_orientation=True)
     except RuntimeError as e:
         if 'Unsupported image file' not in str(e): raise
         img = _pil_rgb(path)

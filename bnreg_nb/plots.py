@@ -10,8 +10,8 @@ import io
 
 # %% auto #0
 __all__ = ['FIG_WIDTH', 'FIG_DPI', 'PNG_SCALE', 'FONT_PT', 'VARIANT_COLORS', 'COLOR_ALIASES', 'SPARE_COLORS', 'smallest_text',
-           'figure_alt', 'font_records', 'figure_png', 'save_figure', 'set_style', 'legend_below', 'plain_log_ticks',
-           'variant_color', 'palette']
+           'figure_alt', 'figure_colors', 'font_records', 'figure_png', 'save_figure', 'set_style', 'legend_below',
+           'plain_log_ticks', 'variant_color', 'palette']
 
 # %% ../nbs/00b_plots.ipynb #fd3089d0
 FIG_WIDTH = 7.0   # inches: a figure the width of the docs' content column
@@ -44,11 +44,23 @@ def figure_alt(fig, most:int=400) -> str:
     alt = 'Figure. ' + '; '.join(p for p in parts if p) + '.'
     return alt if len(alt) <= most else alt[:most - 3].rsplit(' ', 1)[0] + '...'
 
+def figure_colors(fig) -> dict[str, str]:
+    "Each legend entry of `fig` and the colour it is drawn in ('#rrggbb'): what the site check compares across pages."
+    from matplotlib.colors import to_hex
+    out = {}
+    for lg in list(fig.legends) + [a.get_legend() for a in fig.axes if a.get_legend()]:
+        for h, t in zip(getattr(lg, 'legend_handles', None) or getattr(lg, 'legendHandles', []), lg.get_texts()):
+            c = h.get_color() if hasattr(h, 'get_color') else h.get_facecolor()
+            try: out[_plain(t.get_text())] = to_hex(c if isinstance(c, str) or len(c) in (3, 4) and not hasattr(c[0], '__len__') else c[0])
+            except (ValueError, TypeError, IndexError): pass
+    return out
+
 def font_records(fig, scale:float=1) -> dict:
     "PNG text chunks saved with `fig` at `scale` x its dpi: its smallest text (points), the saved dpi and scale, and its alt text (read back by the site)."
     pt = smallest_text(fig)
+    import json
     return {'bnreg:font-pt': f'{pt:g}' if pt else 'none', 'bnreg:dpi': f'{fig.dpi * scale:g}', 'bnreg:scale': f'{scale:g}',
-            'bnreg:alt': figure_alt(fig)}
+            'bnreg:alt': figure_alt(fig), 'bnreg:colors': json.dumps(figure_colors(fig))}
 
 def figure_png(fig, scale:float=PNG_SCALE) -> bytes:
     "`fig` as PNG bytes at `scale` x its dpi, cropped to its contents, with its records (`font_records`)."

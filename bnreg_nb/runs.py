@@ -14,8 +14,9 @@ from .core import run_record
 from .train import resolve_config
 
 # %% auto #0
-__all__ = ['FIXUP', 'VARIANTS', 'FAILED', 'DONE', 'variant', 'slug', 'fmt_value', 'point_slug', 'train_config', 'run_status',
-           'collapsed', 'study_status', 'last_metric', 'write_record', 'read_runs', 'pick', 'set_threads']
+__all__ = ['FIXUP', 'VARIANTS', 'FAILED', 'DONE', 'READABLE', 'variant', 'slug', 'fmt_value', 'point_slug', 'train_config',
+           'run_status', 'collapsed', 'study_status', 'last_metric', 'for_reading', 'write_record', 'read_runs', 'pick',
+           'set_threads']
 
 # %% ../nbs/11a_runs.ipynb #89fb0824
 FIXUP = dict(norm='none', init='fixup')
@@ -86,6 +87,19 @@ def last_metric(folder:Path|str, key:str='top1') -> float:
     "The last epoch's `key` of a finished run; -inf for any other (it loses every comparison)."
     if run_status(folder) != 'finished': return -math.inf
     return float(pd.read_csv(Path(folder) / 'metrics.csv')[key].iloc[-1])
+
+# %% ../nbs/11a_runs.ipynb #6e531725
+READABLE = {'train_loss': 'train loss', 'valid_loss': 'valid loss', 'top1': 'top-1 (%)', 'top5': 'top-5 (%)', 'penalty': 'penalty',
+            'embedding_norm': '‖h‖ train', 'logit_norm': '‖z‖ train', 'valid_embedding_norm': '‖h‖ valid', 'valid_logit_norm': '‖z‖ valid',
+            'epochs_done': 'epochs', 'param_lr': 'lr', 'param_coef': 'coef'}   # metrics.csv's and runs.csv's columns, as a page names them
+
+def for_reading(df:pd.DataFrame, digits:int=3) -> pd.DataFrame:
+    "`df` for a page: accuracy columns in percent (one decimal), the other numbers rounded to `digits`, columns named by `READABLE`."
+    d = df.copy()
+    for k in ('top1', 'top5'):
+        if k in d: d[k] = (d[k] * 100).round(1)
+    d = d.round({k: digits for k in d.columns if k not in ('top1', 'top5') and pd.api.types.is_float_dtype(d[k])})
+    return d.rename(columns=READABLE)
 
 # %% ../nbs/11a_runs.ipynb #08ee0224
 def write_record(out:Path|str,            # the result folder

@@ -563,30 +563,32 @@ _SKIP_TEXT = ('katex-html', 'anchor-link', 'copy-button')
 
 def search_sections(soup, page:str, title:str) -> list[list]:
     """The page's text in sections, one per heading (levels 1-4, API entries included), for the search index:
-    [anchor, heading, text]. Formulas count by their TeX; the page's own top (before any heading) has anchor ''."""
-    secs = [['', title, []]]
+    [anchor, heading, prose, code], the text of code blocks apart so that search ranks prose above code. Formulas count
+    by their TeX; the page's own top (before any heading) has anchor ''."""
+    secs = [['', title, [], []]]
     for el in soup.descendants:
         if isinstance(el, NavigableString):
             if el.__class__.__name__ in ('Comment', 'Doctype', 'Declaration'): continue
-            par, skip = el.parent, False
+            par, skip, code = el.parent, False, False
             for a in [par, *par.parents]:
                 if a is None or a.name is None: break
                 cls = a.get('class') or []
                 if a.name in ('script', 'style', 'h1', 'h2', 'h3', 'h4') or any(c in _SKIP_TEXT for c in cls): skip = True; break
                 if 'katex-mathml' in cls: skip = par.name != 'annotation'; break
-            if not skip: secs[-1][2].append(str(el))
+                if a.name == 'pre': code = True
+            if not skip: secs[-1][3 if code else 2].append(str(el))
         elif el.name in ('h1', 'h2', 'h3', 'h4') and el.get('id') and 'title' not in (el.get('class') or []):
             c = BeautifulSoup(str(el), 'html.parser')
             for x in c.select('.anchor-link, .katex-html'): x.decompose()
-            secs.append([el['id'], ' '.join(c.get_text(' ').split()), []])
-    return [[a, h, ' '.join(' '.join(x).split())] for a, h, x in secs if x or a]
+            secs.append([el['id'], ' '.join(c.get_text(' ').split()), [], []])
+    return [[a, h, ' '.join(' '.join(x).split()), ' '.join(' '.join(k).split())] for a, h, x, k in secs if x or k or a]
 
 def search_index(pages:list[tuple[str, str, object]]) -> dict:
-    "The site's search index from (page path, title, content soup) triples: {'pages': [[path, title]], 'sections': [[page, anchor, heading, text]]}."
+    "The site's search index from (page path, title, content soup) triples: {'pages': [[path, title]], 'sections': [[page, anchor, heading, prose, code]]}."
     res = {'pages': [], 'sections': []}
     for i, (page, title, soup) in enumerate(pages):
         res['pages'].append([page, title])
-        res['sections'] += [[i, a, h, x] for a, h, x in search_sections(soup, page, title)]
+        res['sections'] += [[i, a, h, x, k] for a, h, x, k in search_sections(soup, page, title)]
     return res
 
 def katex_dir() -> Path:

@@ -41,6 +41,10 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DESKTOP, PHONE = 1280, 390        # the widths every page is checked (and photographed) at
 MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.plots)
+# the pages a reader comes for first ("Start here"): their tables fit the column. The chapters still have wide tables
+# (of metrics and benchmarks) that scroll in their own boxes; they join this list as they are trimmed.
+READER_PAGES = ('index.html', 'reproductions/paper.html', 'reproductions/commands.html')
+VARIANT_WORDS = re.compile(r'BatchNorm|Fixup|no norm|SkipInit|NF-ResNet|Ghost|noise-free')   # legend labels that name a variant
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
 EXCERPTS = 4                      # excerpts printed per page and rule
@@ -70,7 +74,8 @@ RULES = {  # rule: what it means (printed with a failure)
     'too-wide': 'wider than its column, and not inside a box that scrolls',
     'cut-off': 'content cut off by a box that clips it',
     'command-cut': 'a shell command that does not show whole (its box scrolls): break it with a line continuation (\\)',
-    'table-width': f'a table wider than the column at {DESKTOP} px: keep the columns a reader needs (at most 7), link the full CSV',
+    'variant-color': "a variant drawn in different colours on the site's figures: draw it with bnreg_nb.plots.palette / variant_color",
+    'table-width': f'a table wider than the column at {DESKTOP} px on a page of READER_PAGES: keep the columns a reader needs (at most 7)',
     'page-width': 'the page scrolls sideways',
     'phone-menu': f'at {PHONE} px the chapter menu is not behind a toggle',
     'search': 'search missing or not working',
@@ -403,6 +408,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             try: ids[page] = set(re.findall(r'\bid="([^"]+)"', (site / page).read_text()))
             except OSError: pass
     counts = defaultdict(int)
+    colors = defaultdict(lambda: defaultdict(set))   # a variant's legend label -> its colour -> the pages that show it so
     for page_path, r in results.items():
         for e in r['errors']: F(page_path, 'load', e)
         for im in r['images']:
@@ -467,13 +473,16 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                 except KeyError:
                     if width == DESKTOP: F(page_path, 'figure-record', rel)
                     continue
+                if width == DESKTOP:
+                    for label, col in json.loads(chunks.get('bnreg:colors') or '{}').items():
+                        if VARIANT_WORDS.search(label): colors[label][col].add(page_path)
                 if px is not None and px < (MIN_TEXT_PX if width == DESKTOP else PHONE_TEXT_PX) - 1e-6:
                     F(page_path, 'figure-text', f'at {width} px: {rel}: {chunks["bnreg:font-pt"]} pt at {chunks["bnreg:dpi"]} dpi '
                                                 f'shown {im["w"]:.0f} of {im["nw"]} px wide = {px:.1f} px')
             if width == DESKTOP and L['column'] < MIN_COLUMN: F(page_path, 'column', f'{L["column"]} px')
             for w in L['wide']: F(page_path, 'too-wide', f'at {width} px: {w["el"]} {w["by"]} px too wide: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L.get('commands', []): F(page_path, 'command-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
-            if width == DESKTOP:
+            if width == DESKTOP and page_path in READER_PAGES:
                 for w in L.get('tables', []): F(page_path, 'table-width', f'{w["by"]} px wider than the column: "{w["text"][:60]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L['cut']: F(page_path, 'cut-off', f'at {width} px: {w["el"]} cuts {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             if L['pageWidth'] > L['vw'] + 1:
@@ -484,6 +493,10 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
         if not ph['titleVisible']: F(page_path, 'phone-menu', "the page's title is not in the top of the first screen")
         if 'toggleWorks' in lay[PHONE] and lay[PHONE]['toggleWorks'] is not True: F(page_path, 'phone-menu', f'the menu button: {lay[PHONE]["toggleWorks"]}')
         if not lay[PHONE]['searchVisible']: F(page_path, 'search', f'no search box or button visible at {PHONE} px')
+    for label, by in colors.items():   # one colour per variant across the site (figures record their legends' colours)
+        if len(by) > 1:
+            pages = sorted(set().union(*by.values()))
+            F(pages[0], 'variant-color', f'"{label}" is drawn in ' + ', '.join(f'{c} on {", ".join(sorted(ps))}' for c, ps in by.items()))
     for q, how, res in search_checks:
         if res is not True: F(q, 'search', f'({how}) {res}')
     if copy_check and copy_check[1] is not True: F(copy_check[0], 'copy', copy_check[1])

@@ -76,9 +76,10 @@
     s.onerror = () => reject(new Error('search.js did not load'));
     document.head.appendChild(s);
   }).then(ix => {
-    index = ix.sections.map(([p, a, h, x]) => {
+    index = ix.sections.map(([p, a, h, x, k]) => {
       const [page, title] = ix.pages[p];
-      return {page, title, a, h, x, lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase()};
+      k = k || '';
+      return {page, title, a, h, x, k, lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase(), lk: k.toLowerCase()};
     });
     return index;
   }));
@@ -96,9 +97,10 @@
     for (const e of index) {
       let score = 0, all = true;
       for (const t of terms) {
-        const inT = e.lt.includes(t), inH = e.lh.includes(t), nX = count(e.lx, t);
-        if (!inT && !inH && !nX) { all = false; break; }
-        score += (inH ? 12 : 0) + (inT ? 6 : 0) + Math.min(nX, 8);
+        const inT = e.lt.includes(t), inH = e.lh.includes(t), nX = count(e.lx, t), nK = count(e.lk, t);
+        if (!inT && !inH && !nX && !nK) { all = false; break; }
+        // a heading, then a page title, then prose; code counts least (a name in a heading or a sentence is what a reader wants)
+        score += (inH ? 24 : 0) + (inT ? 12 : 0) + Math.min(nX, 8) + Math.min(nK, 8) / 4;
       }
       if (all) hits.push({e, score: score + (e.a ? 0 : 2)});
     }
@@ -109,9 +111,10 @@
       if (perPage[h.e.page] <= 3) res.push(h.e);
       if (res.length >= 12) break;
     }
-    return res.map(e => {
-      const i = Math.max(0, e.lx.indexOf(terms[0]) - 60);
-      return {e, snip: (i ? '…' : '') + e.x.slice(i, i + 180) + (i + 180 < e.x.length ? '…' : '')};
+    return res.map(e => {                           // the snippet: prose around the first term, else the code around it
+      const [txt, low] = e.lx.includes(terms[0]) || !e.lk.includes(terms[0]) ? [e.x, e.lx] : [e.k, e.lk];
+      const i = Math.max(0, low.indexOf(terms[0]) - 60);
+      return {e, snip: (i ? '…' : '') + txt.slice(i, i + 180) + (i + 180 < txt.length ? '…' : '')};
     });
   }
   function show(q) {
