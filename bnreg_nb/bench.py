@@ -383,7 +383,7 @@ def plot_speedups(times:pd.DataFrame,  # `settings_benchmark`'s times
     set_style()
     summ = settings_summary(times, base).reset_index()
     variants, settings = list(dict.fromkeys(summ.variant)), [s for s in dict.fromkeys(summ.setting) if s != base]
-    colors = dict(zip(variants, sns.color_palette(n_colors=len(variants))))
+    colors = palette(variants)   # each variant in its colour of every page
     fig, axs = plt.subplots(1, 2, figsize=(FIG_WIDTH, 1.2 + 0.3 * len(settings) * max(2, len(variants))), sharey=True, sharex=True)
     jitter = np.random.default_rng(0)
     for ax, (clock, key, col) in zip(axs, (('wall clock', 'speedup', 'ms_per_step'), ('CPU time', 'cpu_speedup', 'cpu_ms_per_step'))):

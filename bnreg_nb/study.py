@@ -617,14 +617,14 @@ def final_table(runs:pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/13_study.ipynb #bf58d12b
 def final_for_reading(t:pd.DataFrame) -> pd.DataFrame:
-    "`final_table`'s `t` in seven columns for a page: the seeds (failed runs noted), test top-1 (%) with its interval, the losses and their gap, the test embedding's norm."
+    "`final_table`'s `t` in seven columns for a page: the seeds (failed runs noted), test top-1 (%) with its interval, the losses and their gap, the embedding's norm (‖h‖, on the test images)."
     def seeds(r):
         bad = ', '.join(f"{int(r[k])} {k}" for k in FAILED if r.get(k, 0))
         return f"{int(r.seeds)}" + (f" ({bad})" if bad else '')
     ci = lambda m, lo, hi: f"{m:.1f} [{lo:.1f}, {hi:.1f}]" if np.isfinite(lo) else (f"{m:.1f}" if np.isfinite(m) else '')
     return pd.DataFrame({'variant': t.variant, 'seeds': t.apply(seeds, axis=1), 'top-1 (%)': list(map(ci, t.top1, t.top1_low, t.top1_high)),
                          'train loss': t.train_loss.map('{:.3f}'.format), 'test loss': t.test_loss.map('{:.3f}'.format),
-                         'gap': t.gap.map('{:.3f}'.format), '‖h‖ test': t.embedding_norm.map('{:.1f}'.format)})
+                         'gap': t.gap.map('{:.3f}'.format), '‖h‖': t.embedding_norm.map('{:.1f}'.format)})
 
 # %% ../nbs/13_study.ipynb #373e23fb
 def diff_ci(a, b, conf:float=0.95) -> tuple[float, float, float]:
