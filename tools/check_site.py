@@ -41,9 +41,9 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DESKTOP, PHONE = 1280, 390        # the widths every page is checked (and photographed) at
 MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.plots)
-# the pages a reader comes for first ("Start here"): their tables fit the column. The chapters still have wide tables
+# the pages a reader comes for first ("Start here"), and the chapters trimmed so far: their tables fit the column. The chapters still have wide tables
 # (of metrics and benchmarks) that scroll in their own boxes; they join this list as they are trimmed.
-READER_PAGES = ('index.html', 'reproductions/paper.html', 'reproductions/commands.html')
+READER_PAGES = ('index.html', 'reproductions/paper.html', 'reproductions/commands.html', 'experiments.html')
 VARIANT_WORDS = re.compile(r'BatchNorm|Fixup|no norm|SkipInit|NF-ResNet|Ghost|noise-free')   # legend labels that name a variant
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
