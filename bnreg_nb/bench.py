@@ -189,9 +189,9 @@ def callback_shares(clock:pd.DataFrame, summary:pd.DataFrame) -> pd.DataFrame:
 def _fn_name(file:str, line:int, name:str) -> str:
     "A profiled function as a reader names it: `torch.conv2d` for \"<built-in method torch.conv2d>\", `file.py:41(forward)` for Python code."
     if file != '~': return f"{Path(file).name}:{line}({name})"
-    m = re.match(r"^<(?:built-in )?method (\S+?)(?: of '([^']+)' objects)?>$", name)
+    m = re.match(r"^<(?:built-in )?method '?([^' ]+)'?(?: of '([^']+)' objects)?>$", name)
     if not m: return name.strip('<>')
-    return f"{m[2]}.{m[1].strip(chr(39))}" if m[2] else m[1]
+    return f"{m[2]}.{m[1]}" if m[2] else m[1]
 
 def step_profile(learn,           # a `command_learner`
                  top:int=10,      # rows

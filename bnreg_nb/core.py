@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys, ast, shlex, platform, datetime, os, argparse, inspect, types
 from pathlib import Path
 from typing import Callable, NamedTuple
+import numpy as np
 import torch
 from torch import nn, Tensor
 from fastai.callback.hook import Hook
@@ -133,7 +134,7 @@ def rounded(x, digits:int=4):
     if isinstance(x, dict): return {k: rounded(v, digits) for k, v in x.items()}
     if isinstance(x, (list, tuple)): return type(x)(rounded(v, digits) for v in x)
     if isinstance(x, torch.Tensor) and x.numel() == 1 and x.is_floating_point(): x = x.item()
-    if isinstance(x, float) or type(x).__module__ == 'numpy' and 'float' in type(x).__name__: return float(f'{float(x):.{digits}g}')
+    if isinstance(x, (float, np.floating)): return float(f'{float(x):.{digits}g}')
     return x
 
 # %% ../nbs/00_core.ipynb #416ae88a

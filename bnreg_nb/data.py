@@ -357,12 +357,12 @@ def torchvision_safe(data:bytes) -> bool:
 def decode_rgb(path:str) -> torch.Tensor:
     "Decode an image file into a uint8 RGB tensor (3, H, W): EXIF orientation applied, any colour mode converted, 16 bits scaled to 8, an animation's first frame."
     data = read_file(path)
-    try:
-        if not torchvision_safe(data.numpy().tobytes()[:33]): raise RuntimeError('Unsupported image file: a PNG without its header, for PIL')
-        img = decode_image(data, mode=ImageReadMode.RGB, apply_exif_orientation=True)
-    except RuntimeError as e:
-        if 'Unsupported image file' not in str(e): raise
-        img = _pil_rgb(path)
+    if not torchvision_safe(data[:33].numpy().tobytes()): img = _pil_rgb(path)   # (only the first 33 bytes are looked at)
+    else:
+        try: img = decode_image(data, mode=ImageReadMode.RGB, apply_exif_orientation=True)
+        except RuntimeError as e:
+            if 'Unsupported image file' not in str(e): raise
+            img = _pil_rgb(path)
     if img.ndim == 4: img = img[0]                                  # an animated GIF: torchvision gives every frame
     if img.dtype != torch.uint8: img = v2.functional.to_dtype(img, torch.uint8, scale=True)   # 16-bit PNGs decode to uint16
     if img.ndim != 3 or img.shape[0] != 3: raise ValueError(f"decoded to shape {tuple(img.shape)}, not (3, H, W)")

@@ -31,6 +31,10 @@ def _plain(s:str) -> str:
     import re
     return ' '.join(re.sub(r'\\([|{}%])', r'\1', re.sub(r'\\[a-zA-Z]+\s*', '', s.replace('$', ''))).split())
 
+def _legends(fig) -> list:
+    "The legends of `fig`: its own and its panels'."
+    return list(fig.legends) + [a.get_legend() for a in fig.axes if a.get_legend()]
+
 def figure_alt(fig, most:int=400) -> str:
     "A text alternative for `fig`, from what it shows: its title, each panel's title and axes, the legends' entries (at most `most` characters)."
     parts = [_plain(fig._suptitle.get_text())] if getattr(fig, '_suptitle', None) else []
@@ -39,7 +43,7 @@ def figure_alt(fig, most:int=400) -> str:
         y, x = _plain(ax.get_ylabel()), _plain(ax.get_xlabel())
         what = f"{y} against {x}" if y and x else y or x
         parts.append(': '.join(s for s in (_plain(ax.get_title()), what) if s))
-    names = [_plain(t.get_text()) for lg in list(fig.legends) + [a.get_legend() for a in fig.axes if a.get_legend()] for t in lg.get_texts()]
+    names = [_plain(t.get_text()) for lg in _legends(fig) for t in lg.get_texts()]
     if names: parts.append('lines: ' + ', '.join(dict.fromkeys(n for n in names if n)))
     alt = 'Figure. ' + '; '.join(p for p in parts if p) + '.'
     return alt if len(alt) <= most else alt[:most - 3].rsplit(' ', 1)[0] + '...'
@@ -48,7 +52,7 @@ def figure_colors(fig) -> dict[str, str]:
     "Each legend entry of `fig` and the colour it is drawn in ('#rrggbb'): what the site check compares across pages."
     from matplotlib.colors import to_hex
     out = {}
-    for lg in list(fig.legends) + [a.get_legend() for a in fig.axes if a.get_legend()]:
+    for lg in _legends(fig):
         for h, t in zip(getattr(lg, 'legend_handles', None) or getattr(lg, 'legendHandles', []), lg.get_texts()):
             c = h.get_color() if hasattr(h, 'get_color') else h.get_facecolor()
             try: out[_plain(t.get_text())] = to_hex(c if isinstance(c, str) or len(c) in (3, 4) and not hasattr(c[0], '__len__') else c[0])

@@ -415,8 +415,7 @@ def check_hardware(study:dict, n_gpus:int, native:Callable=native_bf16):
     "Refuse a study that trains in bf16 on a CPU that only emulates bfloat16 (no GPU, no AVX512-BF16 or AMX): there a run takes hours, not minutes."
     if n_gpus or study['common'].get('precision') != 'bf16' or native('cpu'): return
     raise HardwareError(f"this study trains in bf16 (its definition fixes the precision), and this CPU ({cpu_name()}) computes bfloat16 only by "
-                        "emulation: no AVX512-BF16, no AMX. Measured on such a CPU, a ResNet-20 run of `confirm` had not finished its first epoch "
-                        "after 9 minutes, against 11 s per epoch with native bf16. Run the study on a CPU that has AVX512-BF16 or AMX "
+                        "emulation: no AVX512-BF16, no AMX, so a run that takes minutes would take hours. Run the study on a CPU that has AVX512-BF16 or AMX "
                         "(`grep -o 'avx512_bf16\\|amx_bf16' /proc/cpuinfo`) or with a GPU.")
 
 def run_study(study:dict,              # a study (`STUDIES[...]`)
@@ -934,7 +933,9 @@ def plot_tuning(runs:pd.DataFrame, variants=None):
         m = ok.groupby(key).top1.mean().mul(100)
         ax.plot(ok[key], ok.top1 * 100, 'o', ms=3, color=pal[v], alpha=0.45)
         ax.plot(m.index, m.values, '-', color=pal[v])
-        if len(m): ax.plot(m.idxmax(), m.max(), 'o', ms=10, mfc='none', mec='k', mew=1.5, label='chosen')
+        score = g.top1.where(g.status == 'finished', -np.inf).groupby(g[key]).mean()   # `choose`'s rule: a run that did not finish scores -inf
+        best = score.idxmax()
+        if best in m.index: ax.plot(best, m[best], 'o', ms=10, mfc='none', mec='k', mew=1.5, label='chosen')
         lo = (ok.top1.min() * 100 if len(ok) else 10) - 2
         ax.plot(bad[key], np.full(len(bad), lo), 'x', color='k', ms=7)
         vals = sorted(g[key].unique())
