@@ -1,4 +1,5 @@
-/* The offline site's reader tools (tools/build_site.py): the phone menu, copy buttons, and full-text search.
+/* The offline site's reader tools (tools/build_site.py): the phone menu, copy buttons, the table of contents,
+   tables stacked on phones, and full-text search.
    Plain JavaScript, no libraries, nothing fetched from elsewhere: the search index is a script of its own
    (search.js, written at build time), so it loads from file:// as well as over http. */
 (() => {
@@ -62,6 +63,42 @@
     d.appendChild(tocList.cloneNode(true));
     header.insertAdjacentElement('afterend', d);
   }
+
+  /* on a phone, a table wider than the column becomes one card per row, each cell labelled with its column's header:
+     every column shows without scrolling sideways. Tables that fit, and every table on a wider screen, stay tables. */
+  const PHONE_MAX = 767;                           // px, as the @media rule of site.css
+  const place = rows => {                          // each cell's column, with colspans and rowspans laid on a grid
+    const taken = [];
+    rows.forEach((tr, r) => {
+      let c = 0;
+      for (const cell of tr.cells) {
+        while ((taken[r] || [])[c]) c++;
+        for (let i = 0; i < (cell.rowSpan || 1); i++) for (let j = 0; j < (cell.colSpan || 1); j++) (taken[r + i] = taken[r + i] || [])[c + j] = cell;
+        cell.dataset.col = c; c += cell.colSpan || 1;
+      }
+    });
+    return taken;
+  };
+  const label = t => {                             // a header of several rows (pandas' index names, grouped columns) joins its texts
+    if (t.dataset.labelled) return;
+    t.dataset.labelled = '1';
+    const head = place(t.tHead ? [...t.tHead.rows] : []), names = [];
+    head.forEach(row => row.forEach((cell, c) => {
+      const s = cell.textContent.trim();
+      if (s && !(names[c] || []).includes(s)) (names[c] = names[c] || []).push(s);
+    }));
+    for (const body of t.tBodies) {
+      place([...body.rows]);
+      for (const cell of body.querySelectorAll('td, th')) { const n = names[+cell.dataset.col]; if (n) cell.dataset.label = n.join(' · '); }
+    }
+  };
+  const tables = [...document.querySelectorAll('#content table')];
+  const stack = () => tables.forEach(t => {
+    t.classList.remove('stacked');
+    if (window.innerWidth > PHONE_MAX || t.scrollWidth <= t.clientWidth + 1) return;
+    label(t); t.classList.add('stacked');
+  });
+  if (tables.length) { stack(); let tick = false; window.addEventListener('resize', () => { if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; stack(); }); } }); }
 
   /* search: the index is loaded the first time the box is used */
   const box = document.querySelector('#search input');
