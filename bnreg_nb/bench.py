@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.data.core import DataLoader, DataLoaders
-from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms
+from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms, interval
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, find_blocks
 from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
@@ -25,12 +25,12 @@ from .runs import variant, train_config, write_record, pick, set_threads
 from .plots import set_style, legend_below, FIG_WIDTH, palette
 
 # %% auto #0
-__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SETTINGS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches', 'TrainTimer',
-           'command_learner', 'timed_fit', 'plain_loop', 'CallbackClock', 'step_benchmark', 'step_summary',
-           'callback_shares', 'step_profile', 'step', 'plot_ratios', 'plot_shares', 'settings_benchmark',
-           'settings_summary', 'precision', 'plot_speedups', 'StepTimer', 'overhead_learners', 'callback_overhead',
-           'overhead_summary', 'callback_compute_ms', 'overhead', 'decode_benchmark', 'decode', 'main', 'step_cli',
-           'precision_cli', 'overhead_cli', 'decode_cli']
+__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SUMMARY_NAMES', 'SETTINGS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches',
+           'TrainTimer', 'command_learner', 'timed_fit', 'plain_loop', 'CallbackClock', 'step_benchmark',
+           'step_summary', 'callback_shares', 'summary_for_reading', 'step_profile', 'step', 'plot_ratios',
+           'plot_shares', 'settings_benchmark', 'settings_summary', 'precision', 'plot_speedups', 'StepTimer',
+           'overhead_learners', 'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead',
+           'decode_benchmark', 'decode', 'main', 'step_cli', 'precision_cli', 'overhead_cli', 'decode_cli']
 
 # %% ../nbs/14_bench.ipynb #a66f9693
 def memory_batches(n:int, bs:int, size:int=32, classes:int=10, seed:int=0, device='cpu', channels_last:bool=False,
@@ -184,6 +184,24 @@ def callback_shares(clock:pd.DataFrame, summary:pd.DataFrame) -> pd.DataFrame:
     c = clock.groupby(['variant', 'callback'], sort=False).ms_per_step.median().reset_index()
     c['share_%'] = c.ms_per_step / c.variant.map(summary.command_ms) * 100
     return c.round(4)
+
+# %% ../nbs/14_bench.ipynb #06ff4011
+SUMMARY_NAMES = {'command_ms': 'command (ms)', 'plain_ms': 'plain loop (ms)', 'command_img_s': 'images/s', 'plain_img_s': 'plain loop images/s',
+                 'ratio': 'speed vs plain', 'cpu_ratio': 'same, CPU time', 'ms': 'ms / step', 'cpu_ms': 'CPU ms / step',
+                 'speedup': 'speed-up', 'cpu_speedup': 'speed-up, CPU time', 'median_ms': 'ms / step', 'n_steps': 'steps',
+                 'overhead_%': 'overhead (%)', 'compute_ms': 'own compute (ms)', 'compute_%': 'own compute (%)'}
+
+def summary_for_reading(summary:pd.DataFrame,   # `step_summary`, `settings_summary` or `overhead_summary`
+                        cols:list|None=None,     # the quantities to show (default: all); `x` brings `x_lo`, `x_hi` with it
+                       ) -> pd.DataFrame:
+    "A benchmark summary for a page: each estimate with its 95 % interval in one column (`interval`), quartiles left to the CSV, names from `SUMMARY_NAMES`."
+    skip = re.compile(r'_(lo|hi|q25|q75)$|^q(25|75)_ms$')
+    out = {}
+    for c in cols or [c for c in summary.columns if not skip.search(c)]:
+        name = SUMMARY_NAMES.get(c, c)
+        if f'{c}_lo' in summary: out[f'{name} [95 % CI]'] = [interval(*v, '{:.3f}') for v in zip(summary[c], summary[f'{c}_lo'], summary[f'{c}_hi'])]
+        else: out[name] = summary[c].round(1 if c.endswith(('_ms', '_s')) or c in ('ms', 'cpu_ms') else 2)
+    return pd.DataFrame(out, index=summary.index)
 
 # %% ../nbs/14_bench.ipynb #e94f7f24
 def _fn_name(file:str, line:int, name:str) -> str:

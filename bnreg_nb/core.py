@@ -17,9 +17,9 @@ from fastai.learner import ValueMetric
 
 # %% auto #0
 __all__ = ['LAYERS', 'native_bf16', 'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook',
-           'EpochMeans', 'example_norms', 'rounded', 'add_value_metrics', 'remove_metrics', 'Flag', 'func_flags',
-           'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports', 'layer_violations',
-           'check_layers']
+           'EpochMeans', 'example_norms', 'rounded', 'interval', 'add_value_metrics', 'remove_metrics', 'Flag',
+           'func_flags', 'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports',
+           'layer_violations', 'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -136,6 +136,13 @@ def rounded(x, digits:int=4):
     if isinstance(x, torch.Tensor) and x.numel() == 1 and x.is_floating_point(): x = x.item()
     if isinstance(x, (float, np.floating)): return float(f'{float(x):.{digits}g}')
     return x
+
+# %% ../nbs/00_core.ipynb #3fc3546b
+def interval(m, lo, hi, fmt:str='{:.2f}') -> str:
+    "`m [lo, hi]` for a table: an estimate with its interval, each number written by `fmt`; `m` alone when the interval is undefined (NaN), '' when `m` is too."
+    f = lambda v: fmt.format(v)
+    if not np.isfinite(m): return ''
+    return f"{f(m)} [{f(lo)}, {f(hi)}]" if np.isfinite(lo) and np.isfinite(hi) else f(m)
 
 # %% ../nbs/00_core.ipynb #416ae88a
 def add_value_metrics(learn, funcs:dict) -> list:

@@ -14,9 +14,9 @@ from .core import run_record
 from .train import resolve_config
 
 # %% auto #0
-__all__ = ['FIXUP', 'VARIANTS', 'FAILED', 'DONE', 'READABLE', 'variant', 'slug', 'fmt_value', 'point_slug', 'train_config',
-           'run_status', 'collapsed', 'study_status', 'last_metric', 'for_reading', 'write_record', 'read_runs', 'pick',
-           'set_threads']
+__all__ = ['FIXUP', 'VARIANTS', 'FAILED', 'DONE', 'READABLE', 'DETAIL', 'variant', 'slug', 'fmt_value', 'point_slug',
+           'train_config', 'run_status', 'collapsed', 'study_status', 'last_metric', 'for_reading', 'write_record',
+           'read_runs', 'pick', 'set_threads']
 
 # %% ../nbs/11a_runs.ipynb #89fb0824
 FIXUP = dict(norm='none', init='fixup')
@@ -93,9 +93,14 @@ READABLE = {'train_loss': 'train loss', 'valid_loss': 'valid loss', 'top1': 'top
             'embedding_norm': '‖h‖ train', 'logit_norm': '‖z‖ train', 'valid_embedding_norm': '‖h‖ valid', 'valid_logit_norm': '‖z‖ valid',
             'epochs_done': 'epochs', 'param_lr': 'lr', 'param_coef': 'coef'}   # metrics.csv's and runs.csv's columns, as a page names them
 
-def for_reading(df:pd.DataFrame, digits:int=3) -> pd.DataFrame:
+DETAIL = ('top5', 'embedding_norm', 'logit_norm', 'lr', 'images_per_s', 'epoch_time_s')   # metrics.csv's columns a brief table leaves out
+
+def for_reading(df:pd.DataFrame,
+                digits:int=3,        # significant decimals of the numbers other than accuracy
+                brief:bool=False,    # leave out the `DETAIL` columns
+               ) -> pd.DataFrame:
     "`df` for a page: accuracy columns in percent (one decimal), the other numbers rounded to `digits`, columns named by `READABLE`."
-    d = df.copy()
+    d = df.drop(columns=[c for c in DETAIL if c in df]) if brief else df.copy()
     for k in ('top1', 'top5'):
         if k in d: d[k] = (d[k] * 100).round(1)
     d = d.round({k: digits for k in d.columns if k not in ('top1', 'top5') and pd.api.types.is_float_dtype(d[k])})

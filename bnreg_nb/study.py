@@ -14,7 +14,7 @@ import numpy as np, pandas as pd
 import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
-from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name
+from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name, interval
 from .penalties import dropout_penalty
 from .train import FLAGS
 from .runs import VARIANTS, variant, FIXUP, slug, point_slug, fmt_value, run_status, study_status, collapsed, last_metric, FAILED, DONE
@@ -620,8 +620,7 @@ def final_for_reading(t:pd.DataFrame) -> pd.DataFrame:
     def seeds(r):
         bad = ', '.join(f"{int(r[k])} {k}" for k in FAILED if r.get(k, 0))
         return f"{int(r.seeds)}" + (f" ({bad})" if bad else '')
-    ci = lambda m, lo, hi: f"{m:.1f} [{lo:.1f}, {hi:.1f}]" if np.isfinite(lo) else (f"{m:.1f}" if np.isfinite(m) else '')
-    return pd.DataFrame({'variant': t.variant, 'seeds': t.apply(seeds, axis=1), 'top-1 (%)': list(map(ci, t.top1, t.top1_low, t.top1_high)),
+    return pd.DataFrame({'variant': t.variant, 'seeds': t.apply(seeds, axis=1), 'top-1 (%)': [interval(*v, '{:.1f}') for v in zip(t.top1, t.top1_low, t.top1_high)],
                          'train loss': t.train_loss.map('{:.3f}'.format), 'test loss': t.test_loss.map('{:.3f}'.format),
                          'gap': t.gap.map('{:.3f}'.format), '‖h‖': t.embedding_norm.map('{:.1f}'.format)})
 

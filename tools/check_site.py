@@ -57,6 +57,7 @@ RULES = {  # rule: what it means (printed with a failure)
     'progress-bar': 'a progress bar in a saved output: pass progress=False or remove fastai\'s ProgressCallback',
     'warning': 'a Python warning in a saved output: fix its cause, or filter it at its source in a #| hide cell',
     'local-path': 'a local or temporary path: print paths relative to the notebook or the repository',
+    'accuracy-percent': "a table shows accuracy as a fraction: show it in percent, named with its unit (bnreg_nb.runs.for_reading)",
     'pandas-index': "a table shows pandas' default index: df.style.hide(axis='index') or to_html(index=False)",
     'markdown-as-text': 'markdown shown as text (a link inside a link? write `name`, nbdev links it)',
     'raw-exponent': 'an exponent written as 10^6 outside math: write $10^6$ or 1e6',
@@ -139,6 +140,17 @@ def pandas_index(tables:list[dict]) -> list[str]:
             res.append(f'a table of {len(firsts)} rows, columns {", ".join(t["cols"][:6])!r}' + (f' (near #{t["where"]})' if t.get('where') else ''))
     return res
 
+def accuracy_fractions(tables:list[dict]) -> list[str]:
+    "Tables that show accuracy as a fraction: a column named top1, top5 or accuracy (no unit) whose numbers all lie in [0, 1]."
+    res = []
+    for t in tables:
+        for a in t.get('acc', []):
+            try: v = [float(x) for x in a['values'] if x not in ('', '–', 'nan', 'NaN')]
+            except ValueError: continue
+            if v and all(0 <= x <= 1 for x in v):
+                res.append(f'column {a["name"]!r}: {", ".join(a["values"][:3])}' + (f' (near #{t["where"]})' if t.get('where') else ''))
+    return res
+
 # ---------------------------------------------------------------------------------------------------- PNG text chunks
 def png_text(data:bytes) -> dict:
     "The text chunks of a PNG file's bytes; {} if it is not a PNG (the builder's reader, `build_site.png_info`)."
@@ -192,7 +204,10 @@ PROBE = r"""() => {
       while (p && !/^H[1-6]$/.test(p.tagName) && !p.querySelector('h1,h2,h3,h4,h5,h6')) p = p.previousElementSibling;
       if (p) { const h = /^H[1-6]$/.test(p.tagName) ? p : [...p.querySelectorAll('h1,h2,h3,h4,h5,h6')].pop(); where = h.id; break; } }
     return {heads: hrows.map(r => r.cells[0] ? r.cells[0].textContent : ''), firsts: brows.map(r => r.cells[0] ? r.cells[0].textContent : ''),
-            cols: hrows.length ? [...hrows[0].cells].map(c => c.textContent.trim()) : [], where};
+            cols: hrows.length ? [...hrows[0].cells].map(c => c.textContent.trim()) : [], where,
+            // accuracy columns (top1, top5, accuracy: a name without a unit) and their values, where a body row lines up with the header row
+            acc: hrows.flatMap(h => [...h.cells].map((c, i) => [c.textContent.trim(), i]).filter(([n]) => /^(top-?[15]|acc(uracy)?)$/i.test(n))
+              .map(([n, i]) => ({name: n, values: brows.filter(r => r.cells.length === h.cells.length).map(r => r.cells[i].textContent.trim())})))};
   }) : [];
   return {
     images: [...document.images].map(i => ({src: i.getAttribute('src').slice(0, 200), url: i.currentSrc || i.src, complete: i.complete,
@@ -395,6 +410,8 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             for q in targets:
                 search_checks.append((q, 'http', try_search(ctx, f'{base}/{q}', want)))
             search_checks.append((pages[0], 'file://', try_search(ctx, (site / pages[0]).as_uri(), want)))
+            for probe in heading_probes(site, pages):   # ranking: a section's heading typed whole comes first, above prose and code
+                search_checks.append((probe['page'], 'ranking', try_ranking(ctx, f'{base}/{pages[0]}', probe)))
             ctx.close()
     finally:
         srv.shutdown()
@@ -450,6 +467,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
         if r['progress']: F(page_path, 'progress-bar', f'{r["progress"]} <progress> element(s) in the outputs')
         for rule, msg in text_failures(r['segs'], events, bdocs): F(page_path, rule, msg)
         for msg in pandas_index(r['tables']): F(page_path, 'pandas-index', msg)
+        for msg in accuracy_fractions(r['tables']): F(page_path, 'accuracy-percent', msg)
         for e in r['entries']:
             counts['entries'] += 1
             if not e['doc']: F(page_path, 'no-docstring', f'{e["name"]} (#{e["id"]})')
@@ -563,6 +581,34 @@ def try_search(ctx, url:str, want:dict|None) -> bool|str:
     except Exception as e: return f'{type(e).__name__}: {str(e)[:200]}'
     finally: pg.close()
 
+def heading_probes(site:Path, pages:list[str], n:int=3) -> list[dict]:
+    """Up to `n` sections of `pages` whose heading, typed into search, must come first: headings of two words or more
+    that no other section's heading or page title contains (spread over the site, read from its search index)."""
+    f = site / 'search.js'
+    if not f.exists(): return []
+    ix = json.loads(f.read_text().split('=', 1)[1].strip().rstrip(';'))
+    heads = [(ix['pages'][p][0], a, h) for p, a, h, *_ in ix['sections']]
+    low = [h.lower() for _, _, h in heads] + [t.lower() for _, t in ix['pages']]
+    ok = [(pg, a, h) for pg, a, h in heads if pg in pages and a and len(h.split()) >= 2 and sum(h.lower() in o for o in low) == 1]
+    return [dict(page=pg, anchor=a, heading=h) for pg, a, h in ok[::max(1, len(ok) // n)][:n]]
+
+def try_ranking(ctx, url:str, probe:dict) -> bool|str:
+    "Type `probe`'s heading into the search box of the page at `url`: the first result must be that very section."
+    pg = ctx.new_page()
+    try:
+        pg.goto(url, wait_until='load', timeout=60_000)
+        inp = pg.query_selector('#search input')
+        if not inp: return 'no search box'
+        inp.fill(probe['heading'])
+        try: pg.wait_for_selector('#search-results a', timeout=5_000)
+        except Exception: return f'no results for {probe["heading"]!r}'
+        first = unquote(pg.eval_on_selector('#search-results a', 'a => a.getAttribute("href")'))
+        if not first.endswith(f"{probe['page']}#{probe['anchor']}"):
+            return f'for {probe["heading"]!r} the first result is {first}, not its section {probe["page"]}#{probe["anchor"]}'
+        return True
+    except Exception as e: return f'{type(e).__name__}: {str(e)[:200]}'
+    finally: pg.close()
+
 def find_chromium(path=None) -> str:
     for c in (path, os.environ.get('CHROMIUM'), shutil.which('chromium'), shutil.which('chromium-browser'), '/usr/bin/chromium'):
         if c and Path(c).exists(): return c
@@ -625,6 +671,9 @@ def self_test():
     assert len(pandas_index([t([''], ['0', '1', '2'])])) == 1
     assert pandas_index([t(['', 'epoch'], ['0', '1'])]) == []                                 # a named index
     assert pandas_index([t(['variant'], ['0', '1'])]) == [] and pandas_index([t([''], ['1', '2'])]) == []
+    acc = lambda name, values: [{'acc': [{'name': name, 'values': values}], 'where': ''}]
+    assert len(accuracy_fractions(acc('top1', ['0.912', '0.5', '–']))) == 1
+    assert accuracy_fractions(acc('top1', ['91.2', '50.0'])) == [] and accuracy_fractions(acc('top1', ['0.9', 'n/a'])) == []
     # PNG text chunks, as matplotlib writes them
     import io, matplotlib
     matplotlib.use('Agg')

@@ -89,7 +89,13 @@
     }));
     for (const body of t.tBodies) {
       place([...body.rows]);
-      for (const cell of body.querySelectorAll('td, th')) { const n = names[+cell.dataset.col]; if (n) cell.dataset.label = n.join(' · '); }
+      for (const cell of body.querySelectorAll('td, th')) {
+        const n = names[+cell.dataset.col];
+        if (!n || !cell.childNodes.length) continue;   // an empty cell stays empty (site.css hides it in a card)
+        cell.dataset.label = n.join(' · ');
+        const v = document.createElement('span');   // the value in one box, beside its label (an inline element alone would be a box of its own)
+        v.className = 'cell-value'; v.append(...cell.childNodes); cell.append(v);
+      }
     }
   };
   const tables = [...document.querySelectorAll('#content table')];
