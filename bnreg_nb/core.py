@@ -140,7 +140,7 @@ def rounded(x, digits:int=4):
 # %% ../nbs/00_core.ipynb #3fc3546b
 def interval(m, lo, hi, fmt:str='{:.2f}') -> str:
     "`m [lo, hi]` for a table: an estimate with its interval, each number written by `fmt`; `m` alone when the interval is undefined (NaN), '' when `m` is too."
-    f = lambda v: fmt.format(v)
+    f = fmt.format
     if not np.isfinite(m): return ''
     return f"{f(m)} [{f(lo)}, {f(hi)}]" if np.isfinite(lo) and np.isfinite(hi) else f(m)
 

@@ -96,7 +96,7 @@ READABLE = {'train_loss': 'train loss', 'valid_loss': 'valid loss', 'top1': 'top
 DETAIL = ('top5', 'embedding_norm', 'logit_norm', 'lr', 'images_per_s', 'epoch_time_s')   # metrics.csv's columns a brief table leaves out
 
 def for_reading(df:pd.DataFrame,
-                digits:int=3,        # significant decimals of the numbers other than accuracy
+                digits:int=3,        # decimals of the numbers other than accuracy
                 brief:bool=False,    # leave out the `DETAIL` columns
                ) -> pd.DataFrame:
     "`df` for a page: accuracy columns in percent (one decimal), the other numbers rounded to `digits`, columns named by `READABLE`."
