@@ -72,6 +72,7 @@ RULES = {  # rule: what it means (printed with a failure)
     'too-wide': 'wider than its column, and not inside a box that scrolls',
     'cut-off': 'content cut off by a box that clips it',
     'command-cut': 'a shell command that does not show whole (its box scrolls): break it with a line continuation (\\)',
+    'output-cut': 'a printed output (stdout, stderr) that does not show whole (its box scrolls): site.css wraps them; a line without a break point?',
     'variant-color': "a variant drawn in different colours on the site's figures: draw it with bnreg_nb.plots.palette / variant_color",
     'table-width': (f'a table wider than the column: at {DESKTOP} px keep the columns a reader needs (at most 7) and round the numbers; '
                     f'at {PHONE} px site.js stacks a wide table into one card per row, so a table that still scrolls is a stacking failure'),
@@ -240,7 +241,7 @@ PROBE = r"""() => {
 LAYOUT = r"""() => {
   const main = document.querySelector('#content');
   const vw = document.documentElement.clientWidth, vh = window.innerHeight;
-  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], column: 0, widest: [], commands: [], tables: []};
+  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], column: 0, widest: [], commands: [], outputs: [], tables: []};
   if (!main) return res;
   const cs = getComputedStyle(main), box = main.getBoundingClientRect();
   const left = box.left + parseFloat(cs.paddingLeft), right = box.right - parseFloat(cs.paddingRight);
@@ -272,6 +273,8 @@ LAYOUT = r"""() => {
   }
   // a command that does not show whole (its box scrolls), and a table wider than the column (it scrolls in its box)
   res.commands = [...main.querySelectorAll('pre.bash, pre.sh, pre.shell, pre.console')].filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => ({...desc(p), by: p.scrollWidth - p.clientWidth}));
+  res.outputs = [...main.querySelectorAll('.cell-output-stdout pre, .cell-output-stderr pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => ({...desc(p), by: p.scrollWidth - p.clientWidth}));
   res.tables = [...main.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().width > res.column + 2)
     .map(t => ({...desc(t), by: Math.max(t.scrollWidth - t.clientWidth, Math.round(t.getBoundingClientRect().width - res.column))}));
@@ -498,6 +501,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             if width == DESKTOP and L['column'] < MIN_COLUMN: F(page_path, 'column', f'{L["column"]} px')
             for w in L['wide']: F(page_path, 'too-wide', f'at {width} px: {w["el"]} {w["by"]} px too wide: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L.get('commands', []): F(page_path, 'command-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            for w in L.get('outputs', []): F(page_path, 'output-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L.get('tables', []): F(page_path, 'table-width', f'at {width} px: {w["by"]} px wider than the column: "{w["text"][:60]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L['cut']: F(page_path, 'cut-off', f'at {width} px: {w["el"]} cuts {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             if L['pageWidth'] > L['vw'] + 1:
