@@ -288,11 +288,20 @@ from pygments.lexers import get_lexer_by_name, PythonLexer
 from pygments.formatters import HtmlFormatter
 from pygments.util import ClassNotFound
 
+SHELLS = ('bash', 'sh', 'shell', 'console')   # their blocks wrap (site.css): a flag must not break at its own hyphens
+_re_flag = re.compile(r'(?<![\w-])(--?[A-Za-z][\w-]*)')
+
+def keep_flags_whole(body:str) -> str:
+    "Highlighted shell code with each flag (`--init`, `-m`) in a span that does not break, so that a wrapped line never shows `--` alone."
+    return ''.join(part if part.startswith('<') else _re_flag.sub(r'<span class="flag">\1</span>', part)
+                   for part in re.split(r'(<[^>]*>)', body))
+
 def code_html(code:str, lang:str='python') -> str:
     "A Quarto-style highlighted code block."
     try: lexer = get_lexer_by_name(lang or 'text')
     except ClassNotFound: lexer, lang = get_lexer_by_name('text'), 'text'
     body = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip('\n')
+    if lang in SHELLS: body = keep_flags_whole(body)
     return f'<div class="sourceCode"><pre class="sourceCode {html.escape(lang or "")}"><code>{body}</code></pre></div>'
 
 _re_pandoc_attr_link = re.compile(r'(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)\{([^}\n]*)\}')
@@ -514,6 +523,13 @@ def lint(soup, rel) -> None:
         if t.find_parent(['code', 'pre', 'script', 'style']): continue
         warn(f'{rel}: markdown shown as text near {str(t).strip()[:60]!r}: a link inside a link? '
              '(nbdev links `name` by itself: write `name`, not [`name`](page.ipynb))')
+
+def keep_inline_flags(soup, most:int=24) -> None:
+    "An inline code that starts with a flag (`--shard K/N`) and is at most `most` characters long does not wrap: a line never ends at its `--`."
+    for c in soup.select('code'):
+        if c.find_parent('pre'): continue
+        t = c.get_text()
+        if len(t) <= most and _re_flag.match(t): c['class'] = c.get('class', []) + ['flag']
 
 def clean_tables(soup) -> None:
     "pandas' HTML as clean tables: without its scoped <style> block, its border attribute and its inline row styles (site.css styles them)."
@@ -773,7 +789,7 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
         soup = BeautifulSoup(body, 'html.parser')
         fix_links(soup, page, (nbs / rel).parent, nbs, out, pagemap, (cfg.doc_url or '').rstrip('/') + '/' if cfg.doc_url else '')
         lint(soup, rel)
-        clean_tables(soup)
+        clean_tables(soup); keep_inline_flags(soup)
         assign_ids(soup)                                                    # from the TeX of any math, as pandoc
         soups[page] = soup
         contents[rel] = soup
