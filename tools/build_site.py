@@ -288,7 +288,7 @@ from pygments.lexers import get_lexer_by_name, PythonLexer
 from pygments.formatters import HtmlFormatter
 from pygments.util import ClassNotFound
 
-SHELLS = ('bash', 'sh', 'shell', 'console')   # their blocks wrap (site.css): a flag must not break at its own hyphens
+SHELLS = ('bash', 'sh', 'shell', 'console')   # their blocks wrap (site.css) and must show whole (check_site's command-cut): a flag must not break at its own hyphens
 _re_flag = re.compile(r'(?<![\w-])(--?[A-Za-z][\w-]*)')
 
 def keep_flags_whole(body:str) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_site import png_info, fastai_events, Flag, add_flags   # one PNG reader and one list of fastai's events for builder and check
+from build_site import png_info, fastai_events, Flag, add_flags, SHELLS   # one PNG reader, one list of fastai's events, one of shell languages, for builder and check
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = 'bash bootstrap.sh'
@@ -272,7 +272,7 @@ LAYOUT = r"""() => {
     }
   }
   // a command that does not show whole (its box scrolls), and a table wider than the column (it scrolls in its box)
-  res.commands = [...main.querySelectorAll('pre.bash, pre.sh, pre.shell, pre.console')].filter(p => p.scrollWidth > p.clientWidth + 1)
+  res.commands = [...main.querySelectorAll('SHELL_BLOCKS')].filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => ({...desc(p), by: p.scrollWidth - p.clientWidth}));
   res.outputs = [...main.querySelectorAll('.cell-output-stdout pre, .cell-output-stderr pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => ({...desc(p), by: p.scrollWidth - p.clientWidth}));
@@ -290,7 +290,7 @@ LAYOUT = r"""() => {
   res.images = [...main.querySelectorAll('img')].map(i => ({url: i.currentSrc || i.src, nw: i.naturalWidth, w: i.getBoundingClientRect().width}));
   res.searchVisible = vis(document.querySelector('#search input')) || vis(document.querySelector('button.search-toggle'));
   return res;
-}"""
+}""".replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS))   # the shell blocks build_site keeps flags whole in
 
 def expected_api():
     "Exported top-level functions and classes, by the page nbdev documents them on (from the library's _modidx)."
@@ -698,6 +698,7 @@ def self_test():
     src2page = {'03_fixup.ipynb': 'fixup.html', 'index.ipynb': 'index.html', 'reproductions/paper.ipynb': 'reproductions/paper.html'}
     assert select_pages(list(src2page.values()), src2page, '03_fixup, index,reproductions/paper') == list(src2page.values())
     assert select_pages(['fixup.html'], src2page, 'fixup') == ['fixup.html']
+    assert 'SHELL_BLOCKS' not in LAYOUT and all(f"pre.{lang}" in LAYOUT for lang in SHELLS)   # command-cut reads build_site's shells
     print('[check] self-test passed')
 
 FLAGS = dict(   # the command's flags, in the package's one style (bnreg_nb.core: a Flag table, add_flags)
