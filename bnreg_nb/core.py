@@ -16,10 +16,10 @@ from fastai.callback.hook import Hook
 from fastai.learner import ValueMetric
 
 # %% auto #0
-__all__ = ['LAYERS', 'native_bf16', 'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook',
-           'EpochMeans', 'example_norms', 'rounded', 'interval', 'add_value_metrics', 'remove_metrics', 'Flag',
-           'func_flags', 'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports',
-           'layer_violations', 'check_layers']
+__all__ = ['GPU_PATHS_ENV', 'LAYERS', 'native_bf16', 'gpu_paths', 'command_line', 'cpu_name', 'run_record', 'unwrap_model',
+           'find_classifier', 'ClassifierHook', 'EpochMeans', 'example_norms', 'rounded', 'interval',
+           'add_value_metrics', 'remove_metrics', 'Flag', 'func_flags', 'add_flags', 'with_defaults', 'func_parser',
+           'cli', 'subcommands', 'package_imports', 'layer_violations', 'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -31,6 +31,15 @@ def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'c
     if d.type == 'cuda':
         return torch.cuda.is_available() and torch.cuda.get_device_capability(d)[0] >= 8 and torch.cuda.is_bf16_supported()
     return d.type == 'xla'
+
+# %% ../nbs/00_core.ipynb #652335ee
+GPU_PATHS_ENV = 'BNREG_GPU_PATHS'   # =1: a CPU run takes the paths a CUDA run takes (the tests' stand-in for a GPU)
+
+def gpu_paths(device:str|torch.device='cpu', # the device the run computes on
+             ) -> bool:
+    "Does a run on `device` take the GPU's code paths? On CUDA always; on the CPU when `BNREG_GPU_PATHS=1` (for the tests)."
+    d = torch.device(device)
+    return d.type == 'cuda' or (d.type == 'cpu' and os.environ.get(GPU_PATHS_ENV, '') not in ('', '0'))
 
 # %% ../nbs/00_core.ipynb #c56f04ca
 def command_line(argv:list[str]|None=None) -> str:
