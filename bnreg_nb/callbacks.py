@@ -23,18 +23,18 @@ from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
 from accelerate import PartialState
 from accelerate.utils import reduce, gather_object
-from .core import unwrap_model, native_bf16, find_classifier
+from .core import unwrap_model, native_bf16, find_classifier, gpu_paths, host_buffer, copy_event, device_sync
 from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
 
 # %% auto #0
-__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIGHTS_FORMAT', 'TENSORBOARD_MISSING', 'EpochSeed',
-           'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard',
-           'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write', 'rng_states',
-           'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull', 'torch_save',
-           'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
-           'load_checkpoint', 'fmt_duration', 'StepLog', 'process_means', 'recorder_metrics', 'say_above_bar', 'RunLog',
-           'check_tensorboard', 'TensorBoardLog', 'skip_batches', 'Checkpointer']
+__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIGHTS_FORMAT', 'ON_DEVICE', 'TENSORBOARD_MISSING',
+           'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard',
+           'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write', 'device_rng_state',
+           'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull',
+           'torch_save', 'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
+           'to_device_tree', 'load_checkpoint', 'fmt_duration', 'StepLog', 'process_means', 'recorder_metrics',
+           'say_above_bar', 'RunLog', 'check_tensorboard', 'TensorBoardLog', 'skip_batches', 'Checkpointer']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -125,20 +125,19 @@ class NanGuard(Callback):
     "Raise `Diverged` when the loss is NaN or infinite on any process: before the step's update, or (`lag=1`, on a GPU) at the next step without waiting for the device, before any checkpoint keeps the update."
     order = 5   # before `Precision.before_step` (10), which may skip the step
     def __init__(self, start_epoch:int=0,  # epochs done before this fit
-                 lag:int|None=None):       # 0: check each step before its update (waits for the device); 1: read at the next step; None: 1 on a GPU, else 0
+                 lag:int|None=None):       # 0: check each step before its update (waits for the device); 1: read at the next step; None: 1 on a GPU (`gpu_paths`), else 0
         self.start_epoch, self.lag, self.flags, self.agreed, self.pending = start_epoch, lag, {}, {}, None
 
     def before_fit(self):
         p = next(self.learn.model.parameters(), None)
         self.dev = p.device if p is not None else torch.device('cpu')
-        self.k = (1 if self.dev.type == 'cuda' else 0) if self.lag is None else self.lag
+        self.k = (1 if gpu_paths(self.dev) else 0) if self.lag is None else self.lag
         self.pending, self.agreed, self.hin, self.hout = None, {}, None, None
 
     def _buffers(self, n:int):
         "Host buffers for the flags sent and read back (page-locked on a GPU: copies that do not wait)."
         if self.hout is None or len(self.hout) != n:
-            pin = self.dev.type == 'cuda'
-            self.hin, self.hout = torch.zeros(n - 1, pin_memory=pin), torch.zeros(n, pin_memory=pin)
+            self.hin, self.hout = host_buffer(n - 1, self.dev), host_buffer(n, self.dev)
 
     def before_step(self):
         if self.k: self.check()   # the previous step's flags: their copy finished while this step's forward and backward ran
@@ -152,8 +151,7 @@ class NanGuard(Callback):
             v = torch.cat([v, self.hin.to(v.device, non_blocking=True)])
         if many: v = all_reduce(v, 'max')
         self.hout.copy_(v, non_blocking=True)
-        ev = None
-        if self.dev.type == 'cuda': ev = torch.cuda.Event(); ev.record()
+        ev = copy_event(self.dev)
         g = (self.start_epoch + self.epoch) * self.n_iter + self.iter + 1
         self.pending = dict(names=names, event=ev, loss=l, epoch=self.start_epoch + self.epoch + 1, it=self.iter + 1, n=self.n_iter, step=g)
         if not self.k: self.check()
@@ -175,16 +173,17 @@ class NanGuard(Callback):
 # %% ../nbs/08_callbacks.ipynb #b5e11a04
 class LaggedSmoothLoss(AvgSmoothLoss):
     "fastai's smoothed training loss, accumulated on the device; `value` is that of the last step whose copy to the host finished (no wait, no gather)."
+    def __init__(self, beta:float=0.98): super().__init__(beta); self.reset()   # usable at once: it may replace a Recorder's after its reset
     def reset(self): super().reset(); self.dval, self.host, self.ev, self.shown = None, None, None, (tensor(0.), 0)
     def accumulate(self, learn):
         self.count += 1
         l = learn.loss.detach().mean().float()
         self.dval = torch.lerp(l, torch.zeros_like(l) if self.dval is None else self.dval, self.beta)   # fastai's average
-        if self.host is None: self.host = torch.zeros(1, pin_memory=l.is_cuda)
+        if self.host is None: self.host = host_buffer(1, l.device)
         elif self.ev is None or self.ev.query(): self.shown = (self.host[0].clone(), self.count - 1)   # the previous copy, done
         else: return   # still copying: keep showing the older value
         self.host.copy_(self.dval.reshape(1) / (1 - self.beta ** self.count), non_blocking=True)
-        if l.is_cuda: self.ev = torch.cuda.Event(); self.ev.record()
+        self.ev = copy_event(l.device)
     @property
     def value(self): return self.shown[0]
 
@@ -230,19 +229,48 @@ def atomic_write(text:str, path:Path):
     "Write `text` to `path` through a temporary file."
     _write_or_disk_full(lambda tmp: tmp.write_text(text), Path(str(path) + '.tmp'), Path(path))
 
-def rng_states() -> dict:
-    "The states of torch's (CPU and CUDA), numpy's and Python's random generators, as tensors and plain types (a checkpoint loads with `weights_only=True`)."
+_STAND_IN_RNG = torch.Generator()   # under BNREG_GPU_PATHS on the CPU: the generator a GPU would have (nothing draws from it)
+
+def device_rng_state(device:str|torch.device='cpu') -> dict|None:
+    "The random state of the one accelerator `device` this process computes on (a CUDA device, or the CPU's stand-in under `BNREG_GPU_PATHS`); None elsewhere."
+    d = torch.device(device)
+    if d.type == 'cuda':
+        i = d.index if d.index is not None else torch.cuda.current_device()
+        return dict(type='cuda', index=i, count=torch.cuda.device_count(), state=torch.cuda.get_rng_state(i))
+    if gpu_paths(d): return dict(type='stand-in', index=0, count=1, state=_STAND_IN_RNG.get_state())
+    return None
+
+def _set_device_rng(saved, device) -> str|None:
+    "Restore `device`'s generator from a checkpoint's device state (or the old format's list of every GPU's); a note when it cannot."
+    now = device_rng_state(device)
+    if isinstance(saved, (list, tuple)):   # checkpoints before issue 31: the states of all visible GPUs; this process's is at its index
+        if now is None or now['type'] != 'cuda' or now['index'] >= len(saved):
+            return f"the checkpoint holds {len(saved)} GPU random state(s), none for this process's device ({device})"
+        saved = dict(type='cuda', index=now['index'], count=len(saved), state=saved[now['index']])
+    if now is None or now['type'] != saved['type']:
+        return f"the checkpoint was written on a {saved['type']} device and this process runs on {device}"
+    state = saved['state'].cpu()
+    if now['type'] == 'cuda': torch.cuda.set_rng_state(state, now['index'])
+    else: _STAND_IN_RNG.set_state(state)
+    if saved.get('count', now['count']) != now['count']:   # the state is this process's own, so it is restored; said for the record
+        return f"restored on {now['count']} device(s) from a job that saw {saved['count']}"
+    return None
+
+def rng_states(device:str|torch.device|None=None) -> dict:
+    "The states of torch's CPU generator, `device`'s own generator (`device_rng_state`), numpy's and Python's, as tensors and plain types (a checkpoint loads with `weights_only=True`)."
     kind, key, pos, has_gauss, gauss = np.random.get_state()
-    return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    return dict(torch=torch.get_rng_state(), device=device_rng_state(device) if device is not None else None,
                 numpy=dict(kind=kind, key=torch.from_numpy(key.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), gauss=float(gauss)),
                 python=random.getstate())
 
-def set_rng_states(s:dict):
-    "Restore the generators' states saved by `rng_states`."
-    n = s['numpy']
-    torch.set_rng_state(s['torch']); random.setstate(s['python'])
-    np.random.set_state((n['kind'], n['key'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
-    if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
+def set_rng_states(s:dict, device:str|torch.device|None=None) -> list[str]:
+    "Restore the generators' states saved by `rng_states` (`device`: where this process computes now); notes on what could not be restored as saved."
+    n, notes = s['numpy'], []
+    torch.set_rng_state(s['torch'].cpu()); random.setstate(s['python'])   # CPU states, wherever a checkpoint was mapped
+    np.random.set_state((n['kind'], n['key'].cpu().numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
+    saved = s.get('device') if s.get('device') is not None else s.get('cuda')
+    if saved is not None and device is not None and (note := _set_device_rng(saved, device)): notes.append(note)
+    return notes
 
 # %% ../nbs/08_callbacks.ipynb #b7c1e002
 def parse_every(s:str|int|None) -> tuple[str, float]|None:
@@ -363,20 +391,32 @@ def safe_load(f:Path, map_location=None):
         raise UnsafeCheckpoint(f"{f} refused: it holds {what}, not only tensors and plain data, and unpickling it could run code; "
                                f"nothing in it was run. Load only checkpoints written by this package's training command") from None
 
+def to_device_tree(o, device):
+    "Every tensor inside `o` (dicts, lists, tuples) moved to `device`."
+    if isinstance(o, torch.Tensor): return o.to(device)
+    if isinstance(o, dict): return {k: to_device_tree(v, device) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(to_device_tree(v, device) for v in o)
+    return o
+
+ON_DEVICE = ('model', 'opt')   # what a resumed run needs where it computes; the rest (RNG states, sums, rows) stays on the CPU
+
 def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]:
-    "The newest readable checkpoint of run folder `out` and its path; a damaged one is named (`say`) and skipped."
+    "The newest readable checkpoint of run folder `out` and its path, read on the CPU, its model and optimizer state then moved to `map_location`; a damaged one is named (`say`) and skipped."
     tried = []
     for name in CKPT_FILES:
         f = Path(out) / name
         if not f.exists(): continue
         try:
-            ck = safe_load(f, map_location)
+            ck = safe_load(f, 'cpu')   # RNG states must stay CPU tensors (`torch.set_rng_state` refuses any other)
             if not (isinstance(ck, dict) and {'model', 'opt', 'epoch'} <= set(ck)): raise ValueError('not a checkpoint of this command')
-            return ck, f
         except Exception as e:
             why = (str(e).splitlines() or ['unreadable'])[0].split('. ')[0][:100]   # the first sentence is enough
             tried.append(f"{f} ({type(e).__name__}: {why})")
             say(f"warning: checkpoint {f} is damaged or unreadable ({tried[-1].split(' (', 1)[1][:-1]}); trying the previous one")
+            continue
+        if map_location is not None and torch.device(map_location).type != 'cpu':
+            ck.update({k: to_device_tree(ck[k], map_location) for k in ON_DEVICE})
+        return ck, f
     raise CheckpointError(f"no usable checkpoint in {out}: " + ('; '.join(tried) if tried else f"none of {', '.join(CKPT_FILES)} exists") +
                           ". Start the run again without --resume (a new --out), or restore a checkpoint file from a backup.")
 
@@ -459,7 +499,7 @@ class RunLog(Callback):
         self.dev = next(unwrap_model(self.learn.model).parameters()).device
         self.fit_t0 = time.monotonic()
         rec = getattr(self.learn, 'recorder', None)
-        if self.dev.type == 'cuda' and rec is not None and not isinstance(rec.smooth_loss, LaggedSmoothLoss):
+        if gpu_paths(self.dev) and rec is not None and not isinstance(rec.smooth_loss, LaggedSmoothLoss):
             rec.smooth_loss = LaggedSmoothLoss(rec.smooth_loss.beta)   # fastai's copies the loss to the host and gathers it every step
 
     def before_epoch(self):
@@ -470,7 +510,7 @@ class RunLog(Callback):
 
     def before_train(self): self.tt0 = time.perf_counter()
     def after_train(self):
-        if self.dev.type == 'cuda': torch.cuda.synchronize()
+        device_sync(self.dev)   # the epoch's training time includes its last queued kernels
         self.train_time = time.perf_counter() - self.tt0 + self.time_before
 
     def after_batch(self):
@@ -589,16 +629,16 @@ class TensorBoardLog(Callback):
         if self.w is not None: self.w.close(); self.w = None
 
 # %% ../nbs/08_callbacks.ipynb #b0babc9e
-def skip_batches(dl, k:int, rng:dict) -> Callable:
+def skip_batches(dl, k:int, rng:dict, device=None) -> Callable:
     "Make fastai loader `dl`'s next pass start at batch `k` of its order, with RNG states `rng` restored where an uninterrupted pass had them; returns the undo."
     get_idxs, create_batches, after_batch = dl.get_idxs, dl.create_batches, dl.after_batch
     dl.get_idxs = lambda: list(get_idxs())[k * dl.bs:]   # the same order (the loader's seed), without the first k batches
     # The states go back right before the next batch is made. Without workers that is where the items are made; with
     # workers, where the main process transforms the batch (the workers draw nothing from a stream: `ImageFiles` seeds
     # each item's crop from (epoch seed, item)).
-    def restore_then(samps): set_rng_states(rng); yield from create_batches(samps)
+    def restore_then(samps): set_rng_states(rng, device); yield from create_batches(samps)
     def restore_once(b):
-        set_rng_states(rng); dl.after_batch = after_batch
+        set_rng_states(rng, device); dl.after_batch = after_batch
         return after_batch(b)
     if dl.fake_l.num_workers == 0: dl.create_batches = restore_then   # (a fastai loader's `num_workers` is not its worker count)
     else: dl.after_batch = restore_once
@@ -663,7 +703,7 @@ class Checkpointer(Callback):
         return dict(model=self.net.state_dict(), opt=plain(self.opt.state_dict()), epoch=e, step=step, ranks=plain(ranks), world_size=max(num_distrib(), 1),
                     history=plain(self.log.history), best=plain(self.log.best),
                     scaler=self.learn.scaler.state_dict() if getattr(self.learn, 'scaler', None) is not None else None,
-                    rng=rng_states(), config={k: v for k, v in self.cfg.items() if not k.startswith('_')})
+                    rng=rng_states(self.dev), config={k: v for k, v in self.cfg.items() if not k.startswith('_')})
 
     def after_batch(self):
         "After a training step: write a mid-epoch checkpoint when `every` says so or a preemption was asked for (agreed by all processes)."
@@ -693,7 +733,7 @@ class Checkpointer(Callback):
         "Checkpoint inside the epoch: the shared state once, and each process's RNG states and partial sums of the epoch."
         if self.guard is not None: self.guard.check()   # this step's loss was finite (waits for it on a GPU, at checkpoints only)
         m = self.log.diag.means['train']
-        mine = dict(rng=rng_states(), diag_n=m.n, diag={k: torch.as_tensor(v).cpu() for k, v in m.sums.items()}, **self.log.state())
+        mine = dict(rng=rng_states(self.dev), diag_n=m.n, diag={k: torch.as_tensor(v).cpu() for k, v in m.sums.items()}, **self.log.state())
         ranks = gather_object([mine]) if num_distrib() > 1 else [mine]
         if self.write: save_checkpoint(self.checkpoint(self.log.start_epoch + self.epoch, self.iter + 1, ranks), self.out)
         if self.tb is not None: self.tb.flush()   # what the checkpoint has seen is in the event file
@@ -709,7 +749,7 @@ class Checkpointer(Callback):
         self.log.load_state(mine)
         m = self.log.diag.means['train']; m.sums, m.n = {k_: v.to(self.dev) for k_, v in mine['diag'].items()}, mine['diag_n']
         if self.tb is not None: self.tb.mark(m)
-        undo = skip_batches(learn.dl, k, mine['rng'])         # the epoch's order (seeded by EpochSeed), from batch k on
+        undo = skip_batches(learn.dl, k, mine['rng'], self.dev)         # the epoch's order (seeded by EpochSeed), from batch k on
         try:
             for i, b in enumerate(learn.dl, k): learn.one_batch(i, b)
         finally: undo()

@@ -16,10 +16,11 @@ from fastai.callback.hook import Hook
 from fastai.learner import ValueMetric
 
 # %% auto #0
-__all__ = ['GPU_PATHS_ENV', 'LAYERS', 'native_bf16', 'gpu_paths', 'command_line', 'cpu_name', 'run_record', 'unwrap_model',
-           'find_classifier', 'ClassifierHook', 'EpochMeans', 'example_norms', 'rounded', 'interval',
-           'add_value_metrics', 'remove_metrics', 'Flag', 'func_flags', 'add_flags', 'with_defaults', 'func_parser',
-           'cli', 'subcommands', 'package_imports', 'layer_violations', 'check_layers']
+__all__ = ['GPU_PATHS_ENV', 'LAYERS', 'native_bf16', 'gpu_paths', 'host_buffer', 'DoneEvent', 'copy_event', 'device_sync',
+           'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook', 'EpochMeans',
+           'example_norms', 'rounded', 'interval', 'add_value_metrics', 'remove_metrics', 'Flag', 'func_flags',
+           'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports', 'layer_violations',
+           'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -40,6 +41,31 @@ def gpu_paths(device:str|torch.device='cpu', # the device the run computes on
     "Does a run on `device` take the GPU's code paths? On CUDA always; on the CPU when `BNREG_GPU_PATHS=1` (for the tests)."
     d = torch.device(device)
     return d.type == 'cuda' or (d.type == 'cpu' and os.environ.get(GPU_PATHS_ENV, '') not in ('', '0'))
+
+# %% ../nbs/00_core.ipynb #e42bbdd8
+def host_buffer(n:int,                          # number of elements
+                device:str|torch.device='cpu',  # the device whose copies fill it
+                dtype=torch.float32) -> Tensor:
+    "`n` zeros on the host that `device`'s non-blocking copies can fill: page-locked for CUDA (the driver pins), else plain memory."
+    return torch.zeros(n, dtype=dtype, pin_memory=torch.device(device).type == 'cuda')
+
+class DoneEvent:
+    "The CPU's stand-in for a CUDA event under `BNREG_GPU_PATHS`: work on the CPU is finished when the call returns."
+    def record(self): return self
+    def query(self) -> bool: return True
+    def synchronize(self): pass
+
+def copy_event(device:str|torch.device='cpu'):
+    "An event recorded after the work queued on `device` so far: CUDA's; `DoneEvent` on the CPU under `BNREG_GPU_PATHS`; else None."
+    d = torch.device(device)
+    if d.type == 'cuda':
+        e = torch.cuda.Event(); e.record(); return e
+    return DoneEvent() if gpu_paths(d) else None
+
+def device_sync(device:str|torch.device='cpu'):
+    "Wait for the work queued on `device`: CUDA's synchronize (a kernel-level wait the CPU has no counterpart of); nothing elsewhere."
+    d = torch.device(device)
+    if d.type == 'cuda': torch.cuda.synchronize(d)
 
 # %% ../nbs/00_core.ipynb #c56f04ca
 def command_line(argv:list[str]|None=None) -> str:
