@@ -6,21 +6,23 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/norms.html.md"""
 
 # %% ../nbs/01_norms.ipynb #4b24d74d
 from __future__ import annotations
-import math, inspect, functools, dataclasses
+import math, inspect, functools, dataclasses, contextlib
 from typing import Callable, NamedTuple
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from fastai.callback.core import Callback
+from fastai.callback.fp16 import MixedPrecision
 from .core import unwrap_model
 from .normfree import skipinit_, nf_
 
 # %% auto #0
-__all__ = ['NORMS', 'RESERVED', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'RecomputeStats',
-           'ReferenceBatchNorm2d', 'reference_stats_', 'clear_reference_', 'ReferenceStats', 'NormOption', 'NormSpec',
-           'batch_norm', 'ghost_norm', 'frozen_norm', 'reference_norm', 'recompute_companion', 'reference_companion',
-           'parse_steps_or_epoch', 'register_norm', 'list_norms', 'norm_spec', 'norm_parts', 'norm_layer', 'norm_flags',
-           'norm_options', 'norm_companion', 'norm_tag', 'check_norm', 'NormAct2d', 'timm_norm_act', 'sync_batchnorm']
+__all__ = ['NORMS', 'RESERVED', 'GhostBatchNorm2d', 'FrozenStatsBatchNorm2d', 'recompute_stats_', 'run_autocast',
+           'RecomputeStats', 'ReferenceBatchNorm2d', 'reference_stats_', 'clear_reference_', 'ReferenceStats',
+           'NormOption', 'NormSpec', 'batch_norm', 'ghost_norm', 'frozen_norm', 'reference_norm', 'recompute_companion',
+           'reference_companion', 'parse_steps_or_epoch', 'register_norm', 'list_norms', 'norm_spec', 'norm_parts',
+           'norm_layer', 'norm_flags', 'norm_options', 'norm_companion', 'norm_tag', 'check_norm', 'NormAct2d',
+           'timm_norm_act', 'sync_batchnorm']
 
 # %% ../nbs/01_norms.ipynb #5c2a2235
 class GhostBatchNorm2d(nn.BatchNorm2d):
@@ -130,6 +132,12 @@ def recompute_stats_(model:nn.Module,  # a model holding `FrozenStatsBatchNorm2d
     return model
 
 # %% ../nbs/01_norms.ipynb #28fd1589
+def run_autocast(learn) -> contextlib.AbstractContextManager:
+    "The autocast of `learn`'s mixed-precision callback (fastai's `MixedPrecision` or a subclass), else a null context: an extra pass computes in the run's precision."
+    amp = next((cb for cb in learn.cbs if isinstance(cb, MixedPrecision)), None)
+    ac = getattr(amp, 'autocast', None)   # made in its before_fit
+    return ac if ac is not None else contextlib.nullcontext()
+
 class RecomputeStats(Callback):
     "Recompute the noise-free BatchNorms' statistics on the fixed batch `xb` every `every` training steps (or each epoch)."
     order = 5   # after TrainEvalCallback (which calls model.train())
@@ -142,7 +150,8 @@ class RecomputeStats(Callback):
         self.xb, self.every, self.bs, self.start_epoch, self.n_recomputed = xb, every, bs, start_epoch, 0
     def _recompute(self):
         xs = self.xb.split(self.bs) if (self.bs and isinstance(self.xb, torch.Tensor)) else self.xb
-        recompute_stats_(unwrap_model(self.learn.model), xs); self.n_recomputed += 1
+        with run_autocast(self.learn): recompute_stats_(unwrap_model(self.learn.model), xs)   # as the training steps compute
+        self.n_recomputed += 1
     def before_train(self):
         if self.every == 'epoch': self._recompute()
     def before_batch(self):
@@ -215,7 +224,8 @@ class ReferenceStats(Callback):
         self.xb = self.xb.to(next(model.parameters()).device)
     def before_batch(self):
         if not self.training: return
-        reference_stats_(unwrap_model(self.learn.model), self.xb); self.n_steps += 1
+        with run_autocast(self.learn): reference_stats_(unwrap_model(self.learn.model), self.xb)   # the step's own precision
+        self.n_steps += 1
     def after_batch(self): clear_reference_(unwrap_model(self.learn.model))   # free the reference graph
     def after_fit(self): clear_reference_(unwrap_model(self.learn.model))
 
