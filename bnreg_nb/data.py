@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/data.html.md"""
 
 # %% ../nbs/07_data.ipynb #28d6fabf
 from __future__ import annotations
-import os, gzip, struct, pickle, warnings
+import os, gzip, struct, pickle, warnings, hashlib, json, tempfile, time
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -17,15 +17,20 @@ from torchvision.io import decode_image, read_file, ImageReadMode
 from torchvision.transforms import v2
 from PIL import Image, ImageOps
 from scipy.io import loadmat
+from fastcore.basics import chunked
 from fastai.data.core import DataLoaders, DataLoader
+from fastai.data.load import fa_collate
+from fastai.torch_core import to_device, apply
+from .core import gpu_paths
 
 # %% auto #0
 __all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNIST_MEAN', 'FMNIST_STD', 'CIFAR10_CLASSES',
            'SMALL_DATASETS', 'DATASET_ALIASES', 'HOLDOUT_SEED', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD',
-           'data_root', 'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx', 'fmnist_tensors',
-           'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm', 'holdout_split', 'DataError', 'image_folders',
-           'write_image_tree', 'UnreadableImage', 'torchvision_safe', 'decode_rgb', 'imagenet_tfms', 'item_seed',
-           'ImageFiles', 'count_bad_images', 'SyntheticImages', 'get_dls']
+           'SCAN_CACHE_MIN', 'data_root', 'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx',
+           'fmnist_tensors', 'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm', 'holdout_split', 'DataError',
+           'image_folders', 'scan_cache_file', 'scan_split', 'write_image_tree', 'UnreadableImage', 'torchvision_safe',
+           'decode_rgb', 'imagenet_tfms', 'item_seed', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'DeviceDL',
+           'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -182,13 +187,20 @@ SMALL_DATASETS = {
 DATASET_ALIASES = {'fmnist': 'fashion-mnist', 'fashion_mnist': 'fashion-mnist', 'fashionmnist': 'fashion-mnist',
                    'cifar-10': 'cifar10', 'cifar_10': 'cifar10'}
 
+def _h2d(t:torch.Tensor, device) -> torch.Tensor:
+    "Host tensor `t` on `device`; on a GPU from page-locked memory without waiting (a pageable copy waits for the GPU)."
+    device = torch.device(device)
+    if t.device == device: return t
+    if gpu_paths(device) and torch.accelerator.is_available(): return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
 def _rand_crop(x:torch.Tensor, size:int, pad:int) -> torch.Tensor:
     "A random `size`x`size` crop of each image of `x` (B, C, H, W) zero-padded by `pad` pixels."
     B = x.shape[0]
     xp = torch.nn.functional.pad(x, (pad,) * 4)
     oy, ox = (torch.randint(0, xp.shape[-2] - size + 1, (B,)), torch.randint(0, xp.shape[-1] - size + 1, (B,)))
-    rows = (oy[:, None] + torch.arange(size)).to(x.device)
-    cols = (ox[:, None] + torch.arange(size)).to(x.device)
+    rows = _h2d(oy[:, None] + torch.arange(size), x.device)   # drawn on the host: the same crops on any device
+    cols = _h2d(ox[:, None] + torch.arange(size), x.device)
     b = torch.arange(B, device=x.device)[:, None, None]
     return xp.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
 
@@ -197,6 +209,12 @@ class BatchTfm:
     def __init__(self, mean, std, size:int|None=None, train:bool=False, crop_pad:int=4, flip:bool=True, channels_last:bool=False):
         self.mean, self.std = torch.tensor(mean).view(1, -1, 1, 1) * 255, torch.tensor(std).view(1, -1, 1, 1) * 255
         self.size, self.train, self.crop_pad, self.flip, self.channels_last = size, train, crop_pad, flip, channels_last
+        self._on = {}   # device -> (mean, std) there
+    def stats(self, device) -> tuple[torch.Tensor, torch.Tensor]:
+        "Mean and std (x255) on `device`, copied there once (not at every batch)."
+        d = torch.device(device)
+        if d not in self._on: self._on[d] = (_h2d(self.mean, d), _h2d(self.std, d))
+        return self._on[d]
     def __call__(self, b):
         x, y = b
         x = x.float()
@@ -206,9 +224,10 @@ class BatchTfm:
         if self.train:
             if self.crop_pad: x = _rand_crop(x, x.shape[-1], self.crop_pad)
             if self.flip:
-                m = (torch.rand(x.shape[0]) < 0.5).to(x.device)
+                m = _h2d(torch.rand(x.shape[0]) < 0.5, x.device)
                 x = torch.where(m[:, None, None, None], x.flip(-1), x)
-        x = (x - self.mean.to(x.device)) / self.std.to(x.device)
+        mean, std = self.stats(x.device)
+        x = (x - mean) / std
         if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         return x, y
 
@@ -244,8 +263,8 @@ def _in_memory_dls(key, bs, n_train, n_valid, seed, device, path, download, augm
     else: val = TensorDataset(*_subset(*get('test'), n_valid, seed))
     trn = TensorDataset(*_subset(x, y, n_train, seed))
     tfm = lambda train: BatchTfm(spec['mean'], spec['std'], size=32, train=train and augment, flip=spec['flip'], channels_last=channels_last)
-    dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tfm(True)),
-                      DataLoader(val, bs=2 * bs, shuffle=False, device=device, after_batch=tfm(False)))
+    dls = DataLoaders(DeviceDL(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tfm(True)),
+                      DeviceDL(val, bs=2 * bs, shuffle=False, device=device, after_batch=tfm(False)))
     return dls, dict(name=key, kind='in-memory', num_classes=len(spec['classes']), in_chans=trn.tensors[0].shape[1],
                      image_size=32, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'test',
                      **_holdout_info(holdout), classes=spec['classes'])
@@ -276,7 +295,9 @@ def _scan_split(folder:Path) -> tuple[dict[str, list[str]], list[str], list[str]
                 skipped += [f.path for f in files if not _is_image(f)]
     return out, skipped, loose
 
-def image_folders(path:Path|str) -> dict:
+def image_folders(path:Path|str,        # the folder holding train/ and val/
+                  cache:bool|None=None,  # keep the listing for the next process (None: from `SCAN_CACHE_MIN` images on)
+                 ) -> dict:
     "Check an ImageNet-layout folder and list it: `classes` (from train/), `train` and `val` lists of (file, label), `skipped` entries."
     path = Path(path).expanduser()
     names = ', '.join(SMALL_DATASETS) + ', synthetic'
@@ -289,7 +310,7 @@ def image_folders(path:Path|str) -> dict:
             raise DataError(f"{path} has no {split}/ folder. An image-folder dataset needs train/<class>/*.jpg and "
                             f"val/<class>/*.jpg (ImageNet's validation images come flat: sort them into val/<wnid>/ "
                             f"with the validation labels first).")
-    (tr, sk_tr, lo_tr), (va, sk_va, lo_va) = _scan_split(path / 'train'), _scan_split(path / 'val')
+    (tr, sk_tr, lo_tr), (va, sk_va, lo_va) = scan_split(path / 'train', cache), scan_split(path / 'val', cache)
     for split, d, loose in (('train', tr, lo_tr), ('val', va, lo_va)):
         if sum(len(v) for v in d.values()) == 0:
             if loose: raise DataError(f"{path / split} holds {len(loose)} image(s) directly (e.g. {Path(loose[0]).name}), not in class "
@@ -314,6 +335,61 @@ def image_folders(path:Path|str) -> dict:
     idx = {c: i for i, c in enumerate(classes)}
     return dict(classes=classes, train=[(f, idx[c]) for c in classes for f in tr[c]],
                 val=[(f, idx[c]) for c in sorted(va) for f in va[c]], skipped=skipped)
+
+# %% ../nbs/07_data.ipynb #31cb4dbe
+SCAN_CACHE_MIN = 20_000   # images in a split from which its scan is kept (a smaller folder lists faster than it validates)
+_SCAN_FORMAT = 1
+
+def scan_cache_file(folder:Path|str) -> Path:
+    "Where the scan of split folder `folder` is kept: `data_root()/scans/<hash of its resolved path>.json`."
+    return data_root() / 'scans' / (hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:32] + '.json')
+
+def _stamps(folder:Path, classes) -> dict:
+    "(mtime in ns, inode) of `folder` and of each class folder: a file added, removed or renamed in one changes its mtime."
+    return {c: [(st := os.stat(folder / c if c else folder)).st_mtime_ns, st.st_ino] for c in ('', *classes)}
+
+def _ok_name(n) -> bool: return isinstance(n, str) and n not in ('', '.', '..') and '/' not in n and os.sep not in n and '\0' not in n
+
+def _read_scan(file:Path, folder:Path):
+    "The kept scan of `folder`, or None when there is none, it is not valid JSON of the expected form, or the folder changed."
+    try: d = json.loads(file.read_text())
+    except (OSError, ValueError): return None
+    try:
+        if d['format'] != _SCAN_FORMAT or d['folder'] != str(folder.resolve()): return None
+        names, skipped, loose = d['classes'], d['skipped'], d['loose']
+        if not (all(_ok_name(c) and all(map(_ok_name, v)) for c, v in names.items())
+                and all(len(s) == 2 and (s[0] == '' or _ok_name(s[0])) and _ok_name(s[1]) for s in skipped)
+                and all(map(_ok_name, loose))): return None
+        if _stamps(folder, list(names)) != d['stamps']: return None
+    except (KeyError, TypeError, AttributeError, ValueError, OSError): return None
+    j = os.path.join
+    return ({c: [j(folder, c, n) for n in v] for c, v in names.items()},
+            [j(folder, *s) if s[0] else j(folder, s[1]) for s in skipped], [j(folder, n) for n in loose])
+
+def _write_scan(file:Path, folder:Path, scan, t0:int):
+    "Keep `folder`'s scan, made from time `t0` (ns) on, in `file`: atomically, and only if no folder changed within 2 s of it."
+    out, skipped, loose = scan
+    stamps = _stamps(folder, list(out))
+    if max(m for m, _ in stamps.values()) > t0 - 2_000_000_000: return   # a change the mtime's granularity could hide
+    rel = lambda p: os.path.relpath(p, folder).split(os.sep)
+    d = dict(format=_SCAN_FORMAT, folder=str(folder.resolve()), stamps=stamps,
+             classes={c: [os.path.basename(p) for p in v] for c, v in out.items()},
+             skipped=[r if len(r := rel(p)) == 2 else ['', r[0]] for p in skipped], loose=[os.path.basename(p) for p in loose])
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile('w', dir=file.parent, suffix='.tmp', delete=False) as f: json.dump(d, f)
+        os.replace(f.name, file)   # readers see the old file or the new one, never a part
+    except OSError: pass           # (a read-only cache: every process scans)
+
+def scan_split(folder:Path|str, cache:bool|None=None) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    "`_scan_split(folder)`, read from its kept scan when valid; kept when `cache` (None: from `SCAN_CACHE_MIN` images on)."
+    folder = Path(folder)
+    if cache is not False and (hit := _read_scan(scan_cache_file(folder), folder)) is not None: return hit
+    t0 = time.time_ns()
+    scan = _scan_split(folder)
+    if cache or (cache is None and sum(map(len, scan[0].values())) >= SCAN_CACHE_MIN):
+        _write_scan(scan_cache_file(folder), folder, scan, t0)
+    return scan
 
 # %% ../nbs/07_data.ipynb #8852734d
 def write_image_tree(root:Path|str, classes=('cat', 'dog', 'fish'), n_train:int=8, n_val:int=4,
@@ -356,10 +432,12 @@ def torchvision_safe(data:bytes) -> bool:
 
 def decode_rgb(path:str) -> torch.Tensor:
     "Decode an image file into a uint8 RGB tensor (3, H, W): EXIF orientation applied, any colour mode converted, 16 bits scaled to 8, an animation's first frame."
-    data = read_file(path)
-    if not torchvision_safe(data[:33].numpy().tobytes()): img = _pil_rgb(path)   # (only the first 33 bytes are looked at)
+    with open(path, 'rb') as f: raw = f.read()   # (torchvision's `read_file` does the same, a little slower)
+    if not raw: raise ValueError('an empty file')
+    if not torchvision_safe(raw[:33]): img = _pil_rgb(path)   # (only the first 33 bytes are looked at)
     else:
-        try: img = decode_image(data, mode=ImageReadMode.RGB, apply_exif_orientation=True)
+        try: img = decode_image(torch.frombuffer(bytearray(raw), dtype=torch.uint8), mode=ImageReadMode.RGB,
+                                apply_exif_orientation=True)
         except RuntimeError as e:
             if 'Unsupported image file' not in str(e): raise
             img = _pil_rgb(path)
@@ -388,19 +466,26 @@ class ImageFiles(Dataset):
         self.samples, self.tfm, self.strict, self.bad_log, self.seed = samples, tfm, strict, bad_log, seed
         self.bad = []
     def __len__(self): return len(self.samples)
+    def __getitem__(self, i): return self.item(i, self.seed)
     def set_epoch(self, seed:int|None):
-        "The augmentation seed of the coming epoch (the training command's `EpochSeed` sets it before the loader starts its workers)."
+        "The augmentation seed of the coming epoch (the training command's `EpochSeed` sets it; `DeviceDL` hands it to its workers with each index)."
         self.seed = seed
-    def _tfm(self, img, i):
+    def _tfm(self, img, i, seed):
         if self.tfm is None: return img
-        if self.seed is None: return self.tfm(img)
-        with torch.random.fork_rng(devices=[]):   # the global stream is neither read nor advanced
-            torch.manual_seed(item_seed(self.seed, i))
+        if seed is None: return self.tfm(img)
+        # Only the CPU generator, which torchvision's transforms draw from: `torch.manual_seed` would also queue the
+        # seeding of every GPU (CUDA, XPU, MTIA), about 0.3-0.8 ms an image. The global stream is left as it was.
+        g = torch.default_generator
+        state = g.get_state()
+        try:
+            g.manual_seed(item_seed(seed, i))
             return self.tfm(img)
-    def __getitem__(self, i):
+        finally: g.set_state(state)
+    def item(self, i:int, seed:int|None):
+        "Item `i` with its augmentation drawn from `item_seed(seed, i)` (`seed` None: the global stream); what a worker process is asked for."
         for k in range(min(len(self.samples), 100)):
             path, label = self.samples[(i + k) % len(self.samples)]
-            try: img = self._tfm(decode_rgb(path), i)   # any failure of this file skips it; a replacement draws as item i
+            try: img = self._tfm(decode_rgb(path), i, seed)   # any failure of this file skips it; a replacement draws as item i
             except Exception as e:
                 msg = f"cannot decode {path} ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
                 if self.strict:
@@ -431,11 +516,78 @@ class SyntheticImages(Dataset):
     def __len__(self): return self.n
     def __getitem__(self, i): return self.x[i % len(self.x)], i % self.classes
 
+# %% ../nbs/07_data.ipynb #33cf4b23
+class _Items(Dataset):
+    "The items of `ds` asked for by (index, epoch seed): `ds.item(i, seed)` where it has one (`ImageFiles`), else `ds[i]`."
+    def __init__(self, ds): self.ds = ds
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, k):
+        i, seed = k
+        return self.ds.item(i, seed) if hasattr(self.ds, 'item') else self.ds[i]
+
+class _Batches:
+    "The batch sampler of `DeviceDL`'s worker pool: the batches of (index, seed) of the coming pass, set before it."
+    batches = []
+    def __iter__(self): return iter(self.batches)
+    def __len__(self): return len(self.batches)
+
+def _pinned(b):
+    "Batch `b` in page-locked memory. Only a GPU runtime can lock pages: on a machine without one, `b` as it is."
+    return apply(torch.Tensor.pin_memory, b) if torch.accelerator.is_available() else b
+
+def _ahead(batches, device):
+    "Each of `batches` copied to `device` without waiting; the next batch's copy is issued before a batch is handed on."
+    nxt = None
+    for b in batches:
+        b = to_device(b, device, non_blocking=True)
+        if nxt is not None: yield nxt
+        nxt = b
+    if nxt is not None: yield nxt
+
+class DeviceDL(DataLoader):
+    """fastai's `DataLoader` with worker processes that live as long as the loader, and on the GPU's paths
+    (`core.gpu_paths`) batches in page-locked memory, copied to the device without waiting, one batch ahead."""
+    def __init__(self, dataset=None, bs:int=64,
+                 num_workers:int=0,   # worker processes, started at the first pass and kept (0: all in this process)
+                 **kwargs):           # fastai's (pin_memory and persistent_workers are decided here)
+        for k in ('pin_memory', 'persistent_workers'): kwargs.pop(k, None)
+        super().__init__(dataset, bs=bs, num_workers=0, **kwargs)   # fastai's own workers (new ones each pass) never start
+        self.workers, self._pool = num_workers, None
+    def new(self, dataset=None, cls=None, **kwargs): return super().new(dataset, cls, **{'num_workers': self.workers, **kwargs})
+    def _gpu(self) -> bool: return self.device is not None and gpu_paths(self.device)
+    def create_batches(self, samps):
+        seed = getattr(self.dataset, 'seed', None)   # the epoch's (`set_epoch`), sent with each index to the workers
+        batches = [[(i, seed) for i in b] for b in chunked(samps, self.bs, self.drop_last)]
+        if self.workers: src = self._pool_pass(batches)
+        else:
+            items = _Items(self.dataset)
+            src = (fa_collate([items[k] for k in b]) for b in batches)
+        if not self._gpu(): yield from src
+        else: yield from _ahead(src if self.workers else map(_pinned, src), self.device)   # (workers: pinned by torch)
+    def _pool_pass(self, batches):
+        pin = self._gpu() and torch.accelerator.is_available()
+        if self._pool is None or self._pool.dataset.ds is not self.dataset or self._pool.pin_memory != pin:
+            self._pool = torch.utils.data.DataLoader(
+                _Items(self.dataset), batch_sampler=_Batches(), num_workers=self.workers, collate_fn=fa_collate,
+                pin_memory=pin, persistent_workers=True, timeout=self.timeout,
+                generator=torch.Generator().manual_seed(torch.initial_seed()))   # (the global stream is not drawn from)
+        self._pool.batch_sampler.batches = batches
+        yield from self._pool
+    def one_batch(self):
+        "One batch, made in this process (no worker pool is started for it)."
+        w, self.workers = self.workers, 0
+        try: return super().one_batch()
+        finally: self.workers = w
+    def close(self):
+        "Stop the worker processes (they also stop when the loader is collected or the process ends)."
+        self._pool = None
+    def __getstate__(self): return {**self.__dict__, '_pool': None}
+
 # %% ../nbs/07_data.ipynb #2836306a
 def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic', or an image-folder path
             bs:int=128,                # batch size per process
             image_size:int|None=None,  # training crop (image folders: 224; synthetic: 224; small datasets: 32)
-            workers:int=4,             # decoding worker processes (image folders only)
+            workers:int=4,             # decoding worker processes, kept across epochs (image folders only)
             n_train:int|None=None,     # training subset (small datasets, synthetic: number of images)
             n_valid:int|None=None,     # validation subset
             seed:int=0,                # seed of the subsets (and of the synthetic images)
@@ -457,14 +609,13 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
         if image_size not in (None, 32): raise DataError(f"{key} is served at 32x32; --image-size {image_size} is not supported for it.")
         return _in_memory_dls(key, bs, n_train, n_valid, seed, device, folder or None, download, augment, channels_last, holdout)
     size = image_size or 224
-    pin = device is not None and torch.device(device).type == 'cuda'
     if key == 'synthetic':
         if holdout: raise DataError("--holdout holds out training images for validation; synthetic data has nothing to hold out: drop --holdout.")
         classes = 1000 if size >= 64 else 10
         trn, val = SyntheticImages(n_train or 10_000, size, classes, seed=seed), SyntheticImages(n_valid or 1_000, size, classes, seed=seed + 1)
         tf = lambda: BatchTfm(IMAGENET_MEAN, IMAGENET_STD, channels_last=channels_last)
-        dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tf(), pin_memory=pin),
-                          DataLoader(val, bs=bs, device=device, after_batch=tf(), pin_memory=pin))
+        dls = DataLoaders(DeviceDL(trn, bs=bs, shuffle=True, drop_last=True, device=device, after_batch=tf()),
+                          DeviceDL(val, bs=bs, device=device, after_batch=tf()))
         return dls, dict(name='synthetic', kind='synthetic', num_classes=classes, in_chans=3, image_size=size,
                          n_train=len(trn), n_valid=len(val), valid_set='synthetic')
     if not os.path.exists(data) and '/' not in data and os.sep not in data:
@@ -481,8 +632,8 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
     trn = ImageFiles(sub(pool, n_train), imagenet_tfms(True, size), strict_images, bad_log)
     val = ImageFiles(val_files, imagenet_tfms(False, size), strict_images, bad_log)
     tf = lambda: BatchTfm(IMAGENET_MEAN, IMAGENET_STD, channels_last=channels_last)
-    dls = DataLoaders(DataLoader(trn, bs=bs, shuffle=True, drop_last=True, num_workers=workers, device=device, after_batch=tf(), pin_memory=pin),
-                      DataLoader(val, bs=bs, num_workers=workers, device=device, after_batch=tf(), pin_memory=pin))
+    dls = DataLoaders(DeviceDL(trn, bs=bs, shuffle=True, drop_last=True, num_workers=workers, device=device, after_batch=tf()),
+                      DeviceDL(val, bs=bs, num_workers=workers, device=device, after_batch=tf()))
     return dls, dict(name=str(Path(data).expanduser().resolve()), kind='image-folder', num_classes=len(f['classes']), in_chans=3,
                      image_size=size, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'val',
                      **_holdout_info(holdout), skipped_files=len(f['skipped']), classes=f['classes'])
