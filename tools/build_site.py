@@ -296,13 +296,37 @@ def keep_flags_whole(body:str) -> str:
     return ''.join(part if part.startswith('<') else _re_flag.sub(r'<span class="flag">\1</span>', part)
                    for part in re.split(r'(<[^>]*>)', body))
 
+from pygments.lexers.shell import BashLexer, BashSessionLexer
+from pygments.lexer import inherit
+from pygments.token import Number, Text
+
+class ShellLexer(BashLexer):
+    "Bash, with a number a whole token (`0.2`, `1e-4`, not `0` and `.2`) and a word that starts with a digit (`2x`) plain text."
+    tokens = {'data': [(r'(?<![\w.-])\d+(\.\d+)?([eE][-+]?\d+)?(?![\w.])', Number), (r'\d[\w.+-]*', Text), inherit]}
+
+class ShellSessionLexer(BashSessionLexer): _innerLexerCls = ShellLexer
+
+def _lexer(lang:str):
+    if lang in ('bash', 'sh', 'shell'): return ShellLexer()
+    if lang == 'console': return ShellSessionLexer()
+    return get_lexer_by_name(lang or 'text')
+
+def hanging_lines(body:str) -> str:
+    """Each line of highlighted code in a `span.ln` (site.css: it wraps with a hanging indent, under its own indentation + 4),
+    its indentation in `--i`; the newlines stay between the spans, so copied text is the code as written."""
+    def one(line):
+        text = html.unescape(re.sub(r'<[^>]*>', '', line))
+        n = len(text) - len(text.lstrip(' '))
+        return f'<span class="ln" style="--i:{n}">{line}</span>' if line else line
+    return '\n'.join(one(l) for l in body.split('\n'))
+
 def code_html(code:str, lang:str='python') -> str:
-    "A Quarto-style highlighted code block."
-    try: lexer = get_lexer_by_name(lang or 'text')
+    "A Quarto-style highlighted code block: its lines wrap with a hanging indent (`hanging_lines`), none hides sideways."
+    try: lexer = _lexer(lang)
     except ClassNotFound: lexer, lang = get_lexer_by_name('text'), 'text'
     body = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip('\n')
     if lang in SHELLS: body = keep_flags_whole(body)
-    return f'<div class="sourceCode"><pre class="sourceCode {html.escape(lang or "")}"><code>{body}</code></pre></div>'
+    return f'<div class="sourceCode"><pre class="sourceCode {html.escape(lang or "")}"><code>{hanging_lines(body)}</code></pre></div>'
 
 _re_pandoc_attr_link = re.compile(r'(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)\{([^}\n]*)\}')
 _re_fence_div = re.compile(r'^(:{3,})\s*(\{[^}]*\}|[\w-]+)?\s*$')

@@ -20,7 +20,8 @@ anything a reader would trip over. The rules (`RULES` below names them; a failur
   `bnreg_nb.plots.set_style()`), and that text is at least 9 px as displayed, at 1280 px and at 390 px;
 - layout: the content column is at least 700 px wide at 1280 px; nothing is wider than its column unless it
   is inside its own scrolling box (overflow-x: auto/scroll), nothing is cut off by a clipping box, and the page
-  never scrolls sideways; at 390 px the chapter menu is behind a toggle (the first screen shows the page);
+  never scrolls sideways; no element of any kind hides content sideways (scrollWidth > clientWidth), except display
+  math in a visible frame meant to scroll (counted); at 390 px the chapter menu is behind a toggle (the first screen shows the page);
 - reader tools: a search box on every page whose index finds pages (over http and from file://), a copy
   button on every code block (and it copies), a changelog page and an API page in the sidebar.
 Screenshots of every page at both widths (the first screen and the full page) go to <site>/_screenshots/.
@@ -44,6 +45,7 @@ MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 
 VARIANT_WORDS = re.compile(r'BatchNorm|Fixup|no norm|SkipInit|NF-ResNet|Ghost|noise-free')   # legend labels that name a variant
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
+SIDEWAYS_PX = 2                   # px of content an element may hide sideways (rounding) before the sideways rule fails it
 EXCERPTS = 4                      # excerpts printed per page and rule
 
 RULES = {  # rule: what it means (printed with a failure)
@@ -71,6 +73,8 @@ RULES = {  # rule: what it means (printed with a failure)
     'column': f'the content column is narrower than {MIN_COLUMN} px at {DESKTOP} px',
     'too-wide': 'wider than its column, and not inside a box that scrolls',
     'cut-off': 'content cut off by a box that clips it',
+    'sideways': ('content hidden sideways: an element whose content is wider than its box (it must be scrolled, or spills out): '
+                 'code and outputs wrap (site.css), display math shrinks or scrolls in a visible frame (site.js, .scroll-frame)'),
     'command-cut': 'a shell command that does not show whole (its box scrolls): break it with a line continuation (\\)',
     'output-cut': 'a printed output (stdout, stderr) that does not show whole (its box scrolls): site.css wraps them; a line without a break point?',
     'variant-color': "a variant drawn in different colours on the site's figures: draw it with bnreg_nb.plots.palette / variant_color",
@@ -241,7 +245,7 @@ PROBE = r"""() => {
 LAYOUT = r"""() => {
   const main = document.querySelector('#content');
   const vw = document.documentElement.clientWidth, vh = window.innerHeight;
-  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], column: 0, widest: [], commands: [], outputs: [], tables: []};
+  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], sideways: [], frames: 0, column: 0, widest: [], commands: [], outputs: [], tables: []};
   if (!main) return res;
   const cs = getComputedStyle(main), box = main.getBoundingClientRect();
   const left = box.left + parseFloat(cs.paddingLeft), right = box.right - parseFloat(cs.paddingRight);
@@ -271,6 +275,16 @@ LAYOUT = r"""() => {
       res.wide.push({...desc(el), by: Math.round(Math.max(r.right - right, left - r.left))});
     }
   }
+  // anything hidden sideways: an element whose content is wider than its box (it scrolls, or spills), of any kind, reported
+  // once (not again inside a reported one); a visible frame that is meant to scroll (.scroll-frame with a border) is counted
+  for (const el of main.querySelectorAll('*')) {
+    if (el.clientWidth <= 0 || el.scrollWidth <= el.clientWidth + SIDEWAYS_PX || el.closest('.katex-mathml')) continue;
+    const frame = el.closest('.scroll-frame');
+    if (frame && parseFloat(getComputedStyle(frame).borderLeftWidth) > 0) { if (frame === el) res.frames++; continue; }
+    if (res.sideways.some(p => p.node.contains(el))) continue;
+    res.sideways.push({...desc(el), node: el, by: el.scrollWidth - el.clientWidth});
+  }
+  res.sideways = res.sideways.map(({node, ...d}) => d);
   // a command that does not show whole (its box scrolls), and a table wider than the column (it scrolls in its box)
   res.commands = [...main.querySelectorAll('SHELL_BLOCKS')].filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => ({...desc(p), by: p.scrollWidth - p.clientWidth}));
@@ -290,7 +304,7 @@ LAYOUT = r"""() => {
   res.images = [...main.querySelectorAll('img')].map(i => ({url: i.currentSrc || i.src, nw: i.naturalWidth, w: i.getBoundingClientRect().width}));
   res.searchVisible = vis(document.querySelector('#search input')) || vis(document.querySelector('button.search-toggle'));
   return res;
-}""".replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS))   # the shell blocks build_site keeps flags whole in
+}""".replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS)).replace('SIDEWAYS_PX', str(SIDEWAYS_PX))   # the shell blocks build_site keeps flags whole in
 
 def expected_api():
     "Exported top-level functions and classes, by the page nbdev documents them on (from the library's _modidx)."
@@ -503,6 +517,8 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             for w in L.get('commands', []): F(page_path, 'command-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L.get('outputs', []): F(page_path, 'output-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L.get('tables', []): F(page_path, 'table-width', f'at {width} px: {w["by"]} px wider than the column: "{w["text"][:60]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            counts[f'frames{width}'] += L['frames']
+            for w in L['sideways']: F(page_path, 'sideways', f'at {width} px: {w["el"]} hides {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L['cut']: F(page_path, 'cut-off', f'at {width} px: {w["el"]} cuts {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             if L['pageWidth'] > L['vw'] + 1:
                 F(page_path, 'page-width', f'at {width} px the page is {L["pageWidth"]} px wide; widest: ' + '; '.join(f'{d["el"]} "{d["text"][:40]}"' for d in L['widest']))
@@ -529,7 +545,8 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             if not any(need in t for t in side_text): F('site', 'navigation', f'no {need} page in the sidebar')
     print(f'[check] {len(results)} pages at {DESKTOP} and {PHONE} px in {browse_s:.0f} s: {counts["images"]} images '
           f'({counts["figures"]} PNG figures), {counts["links"]} internal links ({counts["anchors"]} to anchors), '
-          f'{counts["math"]} formulas, {counts["api"]} API entries expected ({counts["entries"]} shown), {counts["code"]} code blocks'
+          f'{counts["math"]} formulas ({counts[f"frames{DESKTOP}"]} at {DESKTOP} px and {counts[f"frames{PHONE}"]} at {PHONE} px '
+          f'scroll in a frame), {counts["api"]} API entries expected ({counts["entries"]} shown), {counts["code"]} code blocks'
           + (f'; screenshots in {shots}' if screenshots else ''))
     return fails
 

@@ -106,6 +106,18 @@
   });
   if (tables.length) { stack(); let tick = false; window.addEventListener('resize', () => { if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; stack(); }); } }); }
 
+  /* display math wider than the column shrinks to fit, to MATH_MIN of its size at most; what still does not fit scrolls in
+     a visible frame (site.css .scroll-frame), so that a reader sees there is more */
+  const MATH_MIN = 0.75;
+  const maths = [...document.querySelectorAll('#content .math.display')];
+  const fit = () => maths.forEach(m => {
+    m.classList.remove('scroll-frame'); m.style.fontSize = '';
+    if (m.scrollWidth <= m.clientWidth + 1) return;
+    m.style.fontSize = Math.max(MATH_MIN, 0.98 * m.clientWidth / m.scrollWidth) + 'em';
+    if (m.scrollWidth > m.clientWidth + 1) m.classList.add('scroll-frame');
+  });
+  if (maths.length) { fit(); let tick = false; window.addEventListener('resize', () => { if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; fit(); }); } }); }
+
   /* search: the index is loaded the first time the box is used */
   const box = document.querySelector('#search input');
   const out = document.querySelector('#search-results');
