@@ -14,7 +14,8 @@ from .norms import batch_norm, norm_parts, list_norms, timm_norm_act
 
 # %% auto #0
 __all__ = ['IMAGENET_RESNETS', 'CIFAR_RESNETS', 'RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ClassifierHead',
-           'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic', 'WideResNet', 'list_archs', 'create_model']
+           'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic', 'WideResNet', 'zero_init_last_', 'list_archs',
+           'create_model']
 
 # %% ../nbs/02_models.ipynb #fb252b6c
 def _norm_or_none(norm, c): return norm(c) if norm is not None else None
@@ -38,6 +39,7 @@ class BasicBlock(nn.Module):
         self.conv2, self.bn2 = conv_norm(planes, planes, 3, 1, norm, conv_bias)
         self.downsample, self.stride = downsample, stride
     def branch_convs(self): return [self.conv1, self.conv2]
+    def last_norm(self): return self.bn2   # the branch's last normalization (None without one)
     def forward(self, x):
         out = self.relu(_apply(self.bn1, self.conv1(x)))
         out = _apply(self.bn2, self.conv2(out))
@@ -55,6 +57,7 @@ class Bottleneck(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.downsample, self.stride = downsample, stride
     def branch_convs(self): return [self.conv1, self.conv2, self.conv3]
+    def last_norm(self): return self.bn3
     def forward(self, x):
         out = self.relu(_apply(self.bn1, self.conv1(x)))
         out = self.relu(_apply(self.bn2, self.conv2(out)))
@@ -193,6 +196,16 @@ def _efficientnet(variant, num_classes, norm, dropout, in_chans, **kw):
     import timm
     extra = {} if norm is batch_norm else {'norm_layer': functools.partial(timm_norm_act, norm=norm)}
     return timm.create_model(variant, num_classes=num_classes, drop_rate=dropout, in_chans=in_chans, **extra, **kw)
+
+# %% ../nbs/02_models.ipynb #08f14708
+def zero_init_last_(model:nn.Module) -> int:
+    "Set the scale of the last normalization of every residual branch to 0 (Goyal et al.'s zero-γ); the number of blocks changed."
+    n = 0
+    for m in model.modules():
+        bn = m.last_norm() if hasattr(m, 'last_norm') else None
+        if getattr(bn, 'weight', None) is not None:
+            nn.init.zeros_(bn.weight); n += 1
+    return n
 
 # %% ../nbs/02_models.ipynb #ba3dcda8
 _RESNETS = {'resnet18': (BasicBlock, [2, 2, 2, 2]), 'resnet34': (BasicBlock, [3, 4, 6, 3]),
