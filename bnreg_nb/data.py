@@ -217,7 +217,7 @@ class BatchTfm:
         return self._on[d]
     def __call__(self, b):
         x, y = b
-        x = x.float()
+        x = x.float() if x.dtype != torch.float32 else x.clone()   # a tensor of our own: normalized in place below
         if self.size is not None and x.shape[-1] < self.size:   # 28x28 -> 32x32 (pixel value 0)
             p = (self.size - x.shape[-1]) // 2
             x = torch.nn.functional.pad(x, (p, self.size - x.shape[-1] - p, p, self.size - x.shape[-2] - p))
@@ -227,7 +227,7 @@ class BatchTfm:
                 m = _h2d(torch.rand(x.shape[0]) < 0.5, x.device)
                 x = torch.where(m[:, None, None, None], x.flip(-1), x)
         mean, std = self.stats(x.device)
-        x = (x - mean) / std
+        x = x.sub_(mean).div_(std)   # (in place: no two more batch-sized tensors)
         if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         return x, y
 
