@@ -33,8 +33,11 @@ class BroadcastDL(DistributedDL):
         return broadcast(t, from_process=rank).cpu().tolist()
 
 class AccelerateTrainer(DistributedTrainer):
-    "fastai's `DistributedTrainer` (DDP through Accelerate) with `BroadcastDL`; never converts BatchNorm (see `sync_batchnorm`)."
-    def __init__(self, **kwargs): super().__init__(sync_bn=False, **kwargs)
+    "fastai's `DistributedTrainer` (DDP through Accelerate) with `BroadcastDL`; never converts BatchNorm (see `sync_batchnorm`), never autocasts (`--precision` decides, through `Precision`)."
+    def __init__(self, **kwargs):
+        # fastai builds `Accelerator(**kwargs)`, which otherwise takes `accelerate launch --mixed_precision` or `accelerate
+        # config`'s setting and wraps the model's forward in autocast behind the run's back: 'no', explicitly, wins over both
+        super().__init__(sync_bn=False, **{**kwargs, 'mixed_precision': 'no'})
     def _wrap_dl(self, dl):
         if isinstance(dl, DistributedDL): return dl
         return BroadcastDL(dl, device=getattr(dl, 'device', None))
