@@ -18,19 +18,22 @@ from fastai.data.core import DataLoader, DataLoaders
 from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms, interval
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, find_blocks
-from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms
+from torchvision.io import decode_jpeg, read_file, ImageReadMode
+from torchvision.transforms import v2
+from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms, IMAGENET_MEAN, IMAGENET_STD
 from .callbacks import lr_mult
 from .train import make_learner, peak_lrs, run_callbacks
 from .runs import variant, train_config, write_record, pick, set_threads
 from .plots import set_style, legend_below, FIG_WIDTH, palette
 
 # %% auto #0
-__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SUMMARY_NAMES', 'SETTINGS', 'OVERHEAD_VARIANTS', 'BENCHMARKS', 'memory_batches',
-           'TrainTimer', 'command_learner', 'timed_fit', 'plain_loop', 'CallbackClock', 'step_benchmark',
-           'step_summary', 'callback_shares', 'summary_for_reading', 'step_profile', 'step', 'plot_ratios',
-           'plot_shares', 'settings_benchmark', 'settings_summary', 'precision', 'plot_speedups', 'StepTimer',
-           'overhead_learners', 'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead',
-           'decode_benchmark', 'decode', 'main', 'step_cli', 'precision_cli', 'overhead_cli', 'decode_cli']
+__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SUMMARY_NAMES', 'SETTINGS', 'OVERHEAD_VARIANTS', 'DECODE_PIPELINES', 'BENCHMARKS',
+           'memory_batches', 'TrainTimer', 'command_learner', 'timed_fit', 'plain_loop', 'CallbackClock',
+           'step_benchmark', 'step_summary', 'callback_shares', 'summary_for_reading', 'step_profile', 'step',
+           'plot_ratios', 'plot_shares', 'settings_benchmark', 'settings_summary', 'precision', 'plot_speedups',
+           'StepTimer', 'overhead_learners', 'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead',
+           'TorchvisionJPEGs', 'torchvision_batches', 'package_batches', 'decode_benchmark', 'decode_summary', 'decode',
+           'main', 'step_cli', 'precision_cli', 'overhead_cli', 'decode_cli']
 
 # %% ../nbs/14_bench.ipynb #a66f9693
 def memory_batches(n:int, bs:int, size:int=32, classes:int=10, seed:int=0, device='cpu', channels_last:bool=False,
@@ -533,40 +536,96 @@ def overhead(out:str='runs/overhead',  # output folder: overhead.csv (every step
     return summ
 
 # %% ../nbs/14_bench.ipynb #f26af8f1
-def decode_benchmark(n:int=256, size=(500, 375), crop:int=224, bs:int=64, workers=(0,), root=None, seed:int=0) -> pd.DataFrame:
-    "Images/s of the training pipeline on `n` written JPEGs of `size`, for each number of `workers`."
-    from fastai.data.core import DataLoader
-    import tempfile
+class TorchvisionJPEGs(torch.utils.data.Dataset):
+    "The reference: torchvision's own pipeline, `read_file` + `decode_jpeg` (RGB) + v2 RandomResizedCrop and flip."
+    def __init__(self, samples, crop:int=224):
+        self.samples, self.tfm = samples, v2.Compose([v2.RandomResizedCrop(crop, antialias=True), v2.RandomHorizontalFlip()])
+    def __len__(self): return len(self.samples)
+    def __getitem__(self, i):
+        path, label = self.samples[i]
+        return self.tfm(decode_jpeg(read_file(path), mode=ImageReadMode.RGB)), label
+
+def torchvision_batches(samples, crop:int=224, bs:int=64, workers:int=0, device='cpu'):
+    "A pass of torch's `DataLoader` over `TorchvisionJPEGs`, each batch made float and normalized on `device`."
+    dl = torch.utils.data.DataLoader(TorchvisionJPEGs(samples, crop), batch_size=bs, shuffle=True, drop_last=True,
+                                     num_workers=workers, persistent_workers=workers > 0)
+    mean, std = (torch.tensor(s, device=device).view(1, -1, 1, 1) * 255 for s in (IMAGENET_MEAN, IMAGENET_STD))
+    def one_pass():
+        for x, y in dl: yield x.to(device).float().sub_(mean).div_(std), y.to(device)   # (as `BatchTfm` does)
+    return one_pass
+
+def package_batches(root, crop:int=224, bs:int=64, workers:int=0, device='cpu'):
+    "A pass of the training command's loader (`get_dls`) over image folder `root`, each epoch seeded as `EpochSeed` does."
+    dl, epoch = get_dls(str(root), bs=bs, image_size=crop, workers=workers, device=device)[0].train, iter(range(10**9))
+    def one_pass():
+        e = next(epoch); dl.rng = random.Random(e); dl.dataset.set_epoch(e)
+        yield from dl
+    return one_pass
+
+# %% ../nbs/14_bench.ipynb #db19bea1
+DECODE_PIPELINES = ('package', 'torchvision')
+
+def decode_benchmark(n:int=256, size=(500, 375), crop:int=224, bs:int=64, workers=(0,), rounds:int=3,
+                     root=None, seed:int=0, device='cpu') -> pd.DataFrame:
+    "Images/s of the package's loader and torchvision's pipeline on the same `n` JPEGs of `size`, alternating, in `rounds`."
     with tempfile.TemporaryDirectory() as d:
         root = write_image_tree(Path(root or d) / 'bench', classes=('a', 'b'), n_train=n // 2, n_val=1, size=size, seed=seed)
-        f = image_folders(root)
-        kb = np.mean([os.path.getsize(p) for p, _ in f['train']]) / 1024
+        samples = image_folders(root)['train']
+        kb = np.mean([os.path.getsize(p) for p, _ in samples]) / 1024
         rows = []
         for w in workers:
-            dl = DataLoader(ImageFiles(f['train'], imagenet_tfms(True, crop)), bs=bs, shuffle=True, num_workers=w)
-            for _ in dl: pass                                   # warm-up (file cache, worker start)
-            t = time.perf_counter(); k = sum(len(b[1]) for b in dl); dt = time.perf_counter() - t
-            rows.append(dict(workers=w, images=k, seconds=round(dt, 3), images_per_s=round(k / dt, 1),
-                             image_size=f'{size[0]}x{size[1]}', mean_kb=round(kb, 1), crop=crop))
+            passes = dict(package=package_batches(root, crop, bs, w, device), torchvision=torchvision_batches(samples, crop, bs, w, device))
+            for f in passes.values(): sum(len(b[1]) for b in f())      # warm-up: file cache, worker start
+            for r in range(rounds):
+                for name in (DECODE_PIPELINES if r % 2 == 0 else DECODE_PIPELINES[::-1]):   # alternate who goes first
+                    t, c = time.perf_counter(), time.process_time()
+                    k = sum(len(b[1]) for b in passes[name]())
+                    dt, dc = time.perf_counter() - t, time.process_time() - c
+                    rows.append(dict(workers=w, round=r, pipeline=name, images=k, seconds=round(dt, 4), images_per_s=round(k / dt, 1),
+                                     cpu_seconds=round(dc, 4), images_per_cpu_s=round(k / dc, 1),   # (this process's CPU time)
+                                     image_size=f'{size[0]}x{size[1]}', mean_kb=round(kb, 1), crop=crop))
+            del passes   # (their workers stop)
     return pd.DataFrame(rows)
 
-def decode(out:str='runs/decode',  # output folder: decode.csv and run.json
+def decode_summary(times:pd.DataFrame) -> pd.DataFrame:
+    """Per number of workers: each pipeline's median images/s, and the median of the rounds' ratios package/torchvision
+    with its bootstrap 95 % interval; wall clock, and with 0 workers also per second of CPU time (`cpu_` columns)."""
+    rows = []
+    for w, d in times.groupby('workers'):
+        row = dict(workers=w, rounds=d['round'].nunique())
+        for pre, col in [('', 'images_per_s')] + ([('cpu_', 'images_per_cpu_s')] if w == 0 else []):
+            p = d.pivot(index='round', columns='pipeline', values=col)
+            r = p['package'] / p['torchvision']
+            lo, hi = _boot_median(r)
+            row.update({f'{pre}package_img_s': p['package'].median(), f'{pre}torchvision_img_s': p['torchvision'].median(),
+                        f'{pre}ratio': r.median(), f'{pre}ratio_lo': lo, f'{pre}ratio_hi': hi})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index('workers').round(3)
+
+# %% ../nbs/14_bench.ipynb #3812431e
+def decode(out:str='runs/decode',  # output folder: decode.csv (every round's rate) and run.json (record, summary)
            n:int=512,              # JPEG images written and decoded
-           workers:str='0,1,2',    # comma-separated numbers of worker processes to time
+           workers:str='0',        # comma-separated numbers of worker processes to time (0: one process, one core)
+           rounds:int=10,          # rounds; each times one pass of each pipeline, in alternating order
            size:str='500x375',     # image size, WxH
            crop:int=224,           # RandomResizedCrop size
            bs:int=64,              # batch size
            seed:int=0,             # seed of the images
            threads:int=1,          # torch CPU threads of the main process
           ) -> pd.DataFrame:
-    "The image-decoding benchmark: images per second of the ImageNet training pipeline for each number of workers."
+    "The image-decoding benchmark: the training command's loader against torchvision's `decode_jpeg` + v2, same JPEGs."
     set_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    df = decode_benchmark(n, tuple(int(s) for s in size.split('x')), crop, bs, tuple(int(w) for w in workers.split(',')), seed=seed)
+    load0, t0 = _loadavg(), time.perf_counter()
+    df = decode_benchmark(n, tuple(int(s) for s in size.split('x')), crop, bs, tuple(int(w) for w in workers.split(',')),
+                          rounds, seed=seed)
     df.to_csv(out / 'decode.csv', index=False)
-    write_record(out, seed=seed, n=n, workers=workers, size=size, crop=crop, bs=bs, threads=threads)
-    print(df.to_string(index=False))
-    return df
+    summ = decode_summary(df)
+    write_record(out, seed=seed, n=n, workers=workers, rounds=rounds, size=size, crop=crop, bs=bs, threads=threads,
+                 seconds=round(time.perf_counter() - t0, 1), load_average_before=load0, load_average_after=_loadavg(),
+                 summary=summ.reset_index().to_dict('records'))
+    print(summ.to_string())
+    return summ
 
 # %% ../nbs/14_bench.ipynb #7328f44e
 BENCHMARKS = dict(step=step, precision=precision, overhead=overhead, decode=decode)
