@@ -60,13 +60,28 @@ if [ "$(cat .venv/.bnreg-stamp 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" > .venv/.bnreg-stamp
 fi
 
+# apt-get that waits for the package manager's lock, up to BNREG_APT_WAIT seconds (default 300): on a fresh cloud
+# machine unattended upgrades hold it for minutes after boot, and another install may hold it at any time
+apt_get() {
+  local waited=0 out
+  while :; do
+    out=$($sudo apt-get -o DPkg::Lock::Timeout=30 "$@" 2>&1) && return 0
+    if printf '%s' "$out" | grep -qiE 'could not get lock|unable to acquire|lock-frontend|is another process using it' \
+       && [ "$waited" -lt "${BNREG_APT_WAIT:-300}" ]; then
+      [ "$waited" -eq 0 ] && say "another process holds the package manager's lock: waiting for it (up to ${BNREG_APT_WAIT:-300} s)"
+      sleep 10; waited=$((waited + 40)); continue
+    fi
+    printf '%s\n' "$out" >&2; return 1
+  done
+}
+
 have_fmnist() { .venv/bin/python -c 'from bnreg_nb.data import find_idx; find_idx("fashion-mnist", download=False)' >/dev/null 2>&1; }
 if ! have_fmnist; then
   if [ -z "${BNREG_NO_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && sudo="sudo -n"; }
     if [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; then
       say "installing Fashion-MNIST from Debian (dataset-fashion-mnist)"
-      { $sudo apt-get install -y -q dataset-fashion-mnist || { $sudo apt-get update -q && $sudo apt-get install -y -q dataset-fashion-mnist; }; } >/dev/null 2>&1 \
+      { apt_get install -y -q dataset-fashion-mnist || { apt_get update -q && apt_get install -y -q dataset-fashion-mnist; }; } >/dev/null \
         || say "apt-get could not install dataset-fashion-mnist"
     fi
   fi
