@@ -603,9 +603,10 @@ _SKIP_TEXT = ('katex-html', 'anchor-link', 'copy-button')
 
 def search_sections(soup, page:str, title:str) -> list[list]:
     """The page's text in sections, one per heading (levels 1-4, API entries included), for the search index:
-    [anchor, heading, prose, code], the text of code blocks apart so that search ranks prose above code. Formulas count
-    by their TeX; the page's own top (before any heading) has anchor ''."""
-    secs = [['', title, [], []]]
+    [anchor, heading, prose, code], the text of code blocks apart so that search ranks prose above code, and a 1 after
+    them for an API entry (a show_doc cell's heading), which search ranks below prose. Formulas count by their TeX; the
+    page's own top (before any heading) has anchor ''."""
+    secs = [['', title, [], [], False]]
     for el in soup.descendants:
         if isinstance(el, NavigableString):
             if el.__class__.__name__ in ('Comment', 'Doctype', 'Declaration'): continue
@@ -620,15 +621,22 @@ def search_sections(soup, page:str, title:str) -> list[list]:
         elif el.name in ('h1', 'h2', 'h3', 'h4') and el.get('id') and 'title' not in (el.get('class') or []):
             c = BeautifulSoup(str(el), 'html.parser')
             for x in c.select('.anchor-link, .katex-html'): x.decompose()
-            secs.append([el['id'], ' '.join(c.get_text(' ').split()), [], []])
-    return [[a, h, ' '.join(' '.join(x).split()), ' '.join(' '.join(k).split())] for a, h, x, k in secs if x or k or a]
+            secs.append([el['id'], ' '.join(c.get_text(' ').split()), [], [], bool(el.find_parent(class_='doc-entry'))])
+    return [[a, h, ' '.join(' '.join(x).split()), ' '.join(' '.join(k).split())] + [1] * api for a, h, x, k, api in secs if x or k or a]
+
+# Search ranks a section by its words (site.js), times its page's weight here: the pages a reader works from (start
+# here, the training command, using a finished run) come before mechanism and API pages for the same words; the
+# changelog, which tells what changed rather than how things are, after them.
+SEARCH_WEIGHTS = {'index.html': 1.4, 'reproductions/commands.html': 1.4,
+                  'train.html': 1.4, 'evaluate.html': 1.4, 'changelog.html': 0.5}
 
 def search_index(pages:list[tuple[str, str, object]]) -> dict:
-    "The site's search index from (page path, title, content soup) triples: {'pages': [[path, title]], 'sections': [[page, anchor, heading, prose, code]]}."
+    """The site's search index from (page path, title, content soup) triples:
+    {'pages': [[path, title(, weight)]], 'sections': [[page, anchor, heading, prose, code(, 1 if an API entry)]]}; a weight only where it is not 1."""
     res = {'pages': [], 'sections': []}
     for i, (page, title, soup) in enumerate(pages):
-        res['pages'].append([page, title])
-        res['sections'] += [[i, a, h, x, k] for a, h, x, k in search_sections(soup, page, title)]
+        res['pages'].append([page, title] + ([SEARCH_WEIGHTS[page]] if page in SEARCH_WEIGHTS else []))
+        res['sections'] += [[i, *s] for s in search_sections(soup, page, title)]
     return res
 
 def katex_dir() -> Path:

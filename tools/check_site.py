@@ -22,7 +22,8 @@ anything a reader would trip over. The rules (`RULES` below names them; a failur
   is inside its own scrolling box (overflow-x: auto/scroll), nothing is cut off by a clipping box, and the page
   never scrolls sideways; no element of any kind hides content sideways (scrollWidth > clientWidth), except display
   math in a visible frame meant to scroll (counted); at 390 px the chapter menu is behind a toggle (the first screen shows the page);
-- reader tools: a search box on every page whose index finds pages (over http and from file://), a copy
+- reader tools: a search box on every page whose index finds pages (over http and from file://) and puts the answer
+  to each of ten readers' questions first (SEARCH_QUESTIONS), a copy
   button on every code block (and it copies), a changelog page and an API page in the sidebar.
 Screenshots of every page at both widths (the first screen and the full page) go to <site>/_screenshots/.
 `bash tools/check_site.sh` installs what this needs, builds the site and runs it.
@@ -46,6 +47,13 @@ VARIANT_WORDS = re.compile(r'BatchNorm|Fixup|no norm|SkipInit|NF-ResNet|Ghost|no
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
 SIDEWAYS_PX = 2                   # px of content an element may hide sideways (rounding) before the sideways rule fails it
+# readers' questions typed into search, and the section (page#anchor) or page that must come first (issue 33)
+SEARCH_QUESTIONS = [('install', 'index.html#quick-start'), ('Fixup learning rate', 'train.html#fixups-own-defaults'),
+                    ('claims', 'reproductions/paper.html'), ('resume', 'train.html#kill-and-resume'),
+                    ('embedding penalty', 'penalties.html'), ('ImageNet', 'reproductions/commands.html#imagenet'),
+                    ('safetensors', 'evaluate.html#what-is-safe-to-load-from-strangers'),
+                    ('ghost batchnorm', 'norms.html#ghost-batchnorm'), ('multi-gpu', 'distributed.html'),
+                    ('explosive growth', 'fixup.html')]
 EXCERPTS = 4                      # excerpts printed per page and rule
 
 RULES = {  # rule: what it means (printed with a failure)
@@ -83,6 +91,7 @@ RULES = {  # rule: what it means (printed with a failure)
     'page-width': 'the page scrolls sideways',
     'phone-menu': f'at {PHONE} px the chapter menu is not behind a toggle',
     'search': 'search missing or not working',
+    'search-answer': "a reader's question (SEARCH_QUESTIONS) whose first search result is not its answer: tune the ranking in tools/site/site.js",
     'copy': 'a code block without a working copy button',
     'site': 'site-wide',
 }
@@ -427,6 +436,8 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             for q in targets:
                 search_checks.append((q, 'http', try_search(ctx, f'{base}/{q}', want)))
             search_checks.append((pages[0], 'file://', try_search(ctx, (site / pages[0]).as_uri(), want)))
+            asked = [(q, w) for q, w in SEARCH_QUESTIONS if w.split('#')[0] in all_pages]   # readers' questions: the answer first
+            search_checks += try_questions(ctx, f'{base}/{pages[0]}', asked)
             for probe in heading_probes(site, pages):   # ranking: a section's heading typed whole comes first, above prose and code
                 search_checks.append((probe['page'], 'ranking', try_ranking(ctx, f'{base}/{pages[0]}', probe)))
             ctx.close()
@@ -533,7 +544,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             pages = sorted(set().union(*by.values()))
             F(pages[0], 'variant-color', f'"{label}" is drawn in ' + ', '.join(f'{c} on {", ".join(sorted(ps))}' for c, ps in by.items()))
     for q, how, res in search_checks:
-        if res is not True: F(q, 'search', f'({how}) {res}')
+        if res is not True: F(q, 'search-answer' if how == 'answer' else 'search', f'({how}) {res}')
     if copy_check and copy_check[1] is not True: F(copy_check[0], 'copy', copy_check[1])
     if not only:
         for page_path in api:
@@ -609,7 +620,7 @@ def heading_probes(site:Path, pages:list[str], n:int=3) -> list[dict]:
     if not f.exists(): return []
     ix = json.loads(f.read_text().split('=', 1)[1].strip().rstrip(';'))
     heads = [(ix['pages'][p][0], a, h) for p, a, h, *_ in ix['sections']]
-    low = [h.lower() for _, _, h in heads] + [t.lower() for _, t in ix['pages']]
+    low = [h.lower() for _, _, h in heads] + [t.lower() for _, t, *_ in ix['pages']]
     ok = [(pg, a, h) for pg, a, h in heads if pg in pages and a and len(h.split()) >= 2 and sum(h.lower() in o for o in low) == 1]
     return [dict(page=pg, anchor=a, heading=h) for pg, a, h in ok[::max(1, len(ok) // n)][:n]]
 
@@ -629,6 +640,23 @@ def try_ranking(ctx, url:str, probe:dict) -> bool|str:
         return True
     except Exception as e: return f'{type(e).__name__}: {str(e)[:200]}'
     finally: pg.close()
+
+def try_questions(ctx, url:str, questions:list[tuple[str, str]]) -> list[tuple]:
+    "Type each question into the search box of the page at `url`: its first result must be its answer (a section, or any on a page)."
+    pg, res = ctx.new_page(), []
+    try:
+        pg.goto(url, wait_until='load', timeout=60_000)
+        for q, want in questions:
+            pg.evaluate("() => { document.querySelector('#search-results').innerHTML = ''; }")
+            pg.fill('#search input', q)
+            try: pg.wait_for_selector('#search-results a', timeout=5_000)
+            except Exception: res.append((want.split('#')[0], 'answer', f'no results for {q!r}')); continue
+            href = urlsplit(pg.eval_on_selector('#search-results a', 'a => a.href'))
+            first = unquote(href.path.lstrip('/') + (f'#{href.fragment}' if '#' in want else ''))
+            res.append((want.split('#')[0], 'answer', True if first == want else f'for {q!r} the first result is {first}, not {want}'))
+    except Exception as e: res.append(('site', 'answer', f'{type(e).__name__}: {str(e)[:200]}'))
+    finally: pg.close()
+    return res
 
 def find_chromium(path=None) -> str:
     for c in (path, os.environ.get('CHROMIUM'), shutil.which('chromium'), shutil.which('chromium-browser'), '/usr/bin/chromium'):

@@ -122,7 +122,7 @@
   const box = document.querySelector('#search input');
   const out = document.querySelector('#search-results');
   if (!box || !out) return;
-  let index = null, loading = null;
+  let index = null, loading = null, avgX = 1, avgK = 1;
   const load = () => loading || (loading = new Promise((resolve, reject) => {
     if (window.BNREG_SEARCH) return resolve(window.BNREG_SEARCH);
     const s = document.createElement('script');
@@ -131,55 +131,86 @@
     s.onerror = () => reject(new Error('search.js did not load'));
     document.head.appendChild(s);
   }).then(ix => {
-    index = ix.sections.map(([p, a, h, x, k]) => {
-      const [page, title] = ix.pages[p];
+    index = ix.sections.map(([p, a, h, x, k, api]) => {
+      const [page, title, w = 1] = ix.pages[p];
       k = k || '';
-      return {page, title, a, h, x, k, lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase(), lk: k.toLowerCase()};
+      return {page, title, a, h, x, k, w, lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase(), lk: k.toLowerCase(),
+              hw: words(h), api: !!api};
     });
+    avgX = index.reduce((n, e) => n + e.lx.length, 0) / index.length || 1;
+    avgK = index.reduce((n, e) => n + e.lk.length, 0) / index.length || 1;
     return index;
   }));
   const esc = s => s.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
-  const mark = (s, terms) => {
+  const reEsc = s => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mark = (s, alts) => {
     let h = esc(s);
-    for (const t of terms) if (t) h = h.replace(new RegExp(esc(t).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), m => `<mark>${m}</mark>`);
+    if (alts.length) h = h.replace(new RegExp(`(?<![A-Za-z0-9])(${alts.map(a => reEsc(esc(a))).join('|')})`, 'gi'), m => `<mark>${m}</mark>`);
     return h;
   };
-  const count = (s, t) => { let n = 0, i = s.indexOf(t); while (i >= 0 && n < 20) { n++; i = s.indexOf(t, i + t.length); } return n; };
+  /* the reader's words: a word or phrase of a group finds any other of its group (a reader says "install", the site
+     "set up"); little words count for nothing; a term matches at the start of a word ("resume" finds "resumed") */
+  const SYNONYMS = [['install', 'installation', 'getting started', 'quick start', 'bootstrap'], ['learning rate', 'learning-rate', 'lr'],
+                    ['gpu', 'cuda'], ['multi-gpu', 'several gpus', 'multi-process', 'distributed']];
+  const STOP = new Set('a an and are at by do does for from how i in is it of on or the to what when where which with'.split(' '));
+  function words(s) { return (s.toLowerCase().match(/[a-z0-9-]+/g) || []).filter(w => w.length > 1 && !STOP.has(w)); }
+  const stem = w => w.length > 4 ? w.replace(/(ies|es|s|y|ing|ed)$/, '') : w;   // "penalty" finds "penalties", "claims" "claim"
+  function parse(q) {                               // the query's terms, each a list of alternatives (regexes)
+    let s = ` ${q.toLowerCase().replace(/\s+/g, ' ')} `;
+    const groups = [];
+    for (const g of SYNONYMS) { const w = g.find(w => s.includes(` ${w} `)); if (w) { groups.push(g); s = s.replace(` ${w} `, ' '); } }
+    groups.push(...s.split(' ').filter(w => w && !STOP.has(w)).map(w => [w]));
+    return groups.map(g => g.map(stem)).map(g => ({alts: g, re: new RegExp(`(?<![a-z0-9])(${g.map(reEsc).join('|')})`, 'g'),
+                                                   words: g.flatMap(a => a.split(/[\s-]/))}));
+  }
+  const count = (s, re) => (s.match(re) || []).length;
+  // how much n matches in a text of length len weigh (BM25's saturation): the first few count most, and a long text
+  // needs more of them than a short one
+  const tf = (n, len, avg) => n / (n + 1.2 * (0.25 + 0.75 * len / avg));
   function search(q) {
-    const terms = q.toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = parse(q), phrase = q.toLowerCase().trim().replace(/\s+/g, ' ');
     if (!terms.length) return [];
     const hits = [];
     for (const e of index) {
       let score = 0, all = true;
       for (const t of terms) {
-        const inT = e.lt.includes(t), inH = e.lh.includes(t), nX = count(e.lx, t), nK = count(e.lk, t);
-        if (!inT && !inH && !nX && !nK) { all = false; break; }
-        // a heading, then a page title, then prose; code counts least (a name in a heading or a sentence is what a reader wants)
-        score += (inH ? 24 : 0) + (inT ? 12 : 0) + Math.min(nX, 8) + Math.min(nK, 8) / 4;
+        const inH = count(e.lh, t.re) > 0, inT = count(e.lt, t.re) > 0, nX = count(e.lx, t.re), nK = count(e.lk, t.re);
+        if (!inH && !inT && !nX && !nK) { all = false; break; }
+        // a heading, then a page title, then prose; code only where the prose lacks the word (a name in a heading or a
+        // sentence is what a reader wants)
+        score += (inH ? 20 : 0) + (inT ? 8 : 0) + (nX ? 16 * tf(nX, e.lx.length, avgX) : 4 * tf(nK, e.lk.length, avgK));
       }
-      if (all) hits.push({e, score: score + (e.a ? 0 : 2)});
+      if (!all) continue;
+      // a heading typed whole (two words or more) finds its section: its words count twice; a heading that is mostly the
+      // query's words is its answer ("Kill and resume" before "Exact resume on an image folder")
+      if (phrase.includes(' ') && e.lh.includes(phrase)) score += 20 * terms.length;
+      const cover = e.hw.length ? e.hw.filter(w => terms.some(t => t.words.some(a => w.startsWith(a)))).length / e.hw.length : 0;
+      score = (score + 20 * cover + (e.a ? 0 : 2)) * e.w * (e.api ? 0.6 : 1);   // a reader's question wants prose, not an API entry
+      hits.push({e, score: Math.round(score * 10) / 10});
     }
     hits.sort((a, b) => b.score - a.score);
     const perPage = {}, res = [];
     for (const h of hits) {                         // at most 3 sections of a page, so that other pages show
       perPage[h.e.page] = (perPage[h.e.page] || 0) + 1;
-      if (perPage[h.e.page] <= 3) res.push(h.e);
+      if (perPage[h.e.page] <= 3) res.push({...h.e, score: h.score});
       if (res.length >= 12) break;
     }
+    const first = terms[0].re;
     return res.map(e => {                           // the snippet: prose around the first term, else the code around it
-      const [txt, low] = e.lx.includes(terms[0]) || !e.lk.includes(terms[0]) ? [e.x, e.lx] : [e.k, e.lk];
-      const i = Math.max(0, low.indexOf(terms[0]) - 60);
-      return {e, snip: (i ? '…' : '') + txt.slice(i, i + 180) + (i + 180 < txt.length ? '…' : '')};
+      const [txt, low] = e.lx.search(first) >= 0 || e.lk.search(first) < 0 ? [e.x, e.lx] : [e.k, e.lk];
+      const i = Math.max(0, low.search(first) - 60);
+      return {e, snip: (i ? '…' : '') + txt.slice(i, i + 180) + (i + 180 < txt.length ? '…' : ''), alts: terms.flatMap(t => t.alts)};
     });
   }
   function show(q) {
     const res = search(q);
     out.hidden = false;
-    out.innerHTML = res.length ? res.map(({e, snip}) =>
+    out.innerHTML = res.length ? res.map(({e, snip, alts}) =>
       `<a href="${esc(root + '/' + e.page + (e.a ? '#' + e.a : ''))}"><span class="search-where">${mark(e.title, [])}` +
-      `${e.h && e.h !== e.title ? ' › ' + mark(e.h, q.split(/\s+/)) : ''}</span><span class="search-snippet">${mark(snip, q.split(/\s+/))}</span></a>`).join('')
+      `${e.h && e.h !== e.title ? ' › ' + mark(e.h, alts) : ''}</span><span class="search-snippet">${mark(snip, alts)}</span></a>`).join('')
       : `<div class="search-none">Nothing found for “${esc(q)}”.</div>`;
   }
+  window.bnregSearch = q => load().then(() => search(q).map(({e}) => [e.page + (e.a ? '#' + e.a : ''), e.score]));   // for tests: hits and scores
   function closeResults() { if (out) out.hidden = true; }
   let pending = 0;
   box.addEventListener('focus', () => { load().catch(() => {}); });
