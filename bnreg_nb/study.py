@@ -23,16 +23,17 @@ from .plots import set_style, FIG_WIDTH, FONT_PT, palette, plain_log_ticks, lege
 # %% auto #0
 __all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES', 'PICKED',
            'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
-           'NORMFREE_FAMILIES', 'fmnist_variants', 'confirm_variants', 'normfree_variants', 'grid_points',
-           'expected_runs', 'most_runs', 'extend_value', 'tuning', 'choose', 'plan', 'run_config', 'run_flags',
-           'run_command', 'estimate_hours', 'in_shard', 'code_version', 'same_runs', 'HardwareError', 'check_hardware',
-           'run_study', 'RegistrationError', 'definition', 'definition_hash', 'registered_commit', 'register_study',
+           'NORMFREE_FAMILIES', 'POWER_RULES', 'DECISIVE', 'CONFIRM_CHOSEN', 'WAITING', 'fmnist_variants',
+           'confirm_variants', 'normfree_variants', 'grid_points', 'expected_runs', 'most_runs', 'extend_value',
+           'tuning', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'estimate_hours', 'in_shard',
+           'code_version', 'same_runs', 'job_devices', 'HardwareError', 'check_hardware', 'run_study',
+           'RegistrationError', 'definition', 'definition_hash', 'registered_commit', 'register_study',
            'check_registration', 'collect', 'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable',
            'final_table', 'final_for_reading', 'diff_ci', 'claim_c1', 'best_penalty', 'final_loss', 'fit_alike',
            'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link', 'claim_c4_gain',
            'decomposition', 'claims_table', 'normfree_table', 'plot_final', 'plot_norms', 'plot_tuning',
-           'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table', 'study',
-           'main']
+           'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table',
+           'simulate_verdicts', 'verdict_power', 'study', 'main', 'run_machines', 'waiting_runs']
 
 # %% ../nbs/13_study.ipynb #fd1fa75b
 FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
@@ -396,13 +397,21 @@ def _copy_run(study, r, src:str, root:Path, code):
     shutil.copytree(root / src, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns('study.json'))
     _write_record(study, r, code, same_as=src)
 
-def _launch(study, r, slot, n_gpus, env_extra):
-    "Run one run in a subprocess; return (run, return code, seconds)."
+def job_devices(jobs:int,             # runs at once (without `pack`)
+                n_gpus:int,           # GPUs on this machine
+                pack:int|None=None,   # runs per GPU, each its own process (None: `jobs` slots spread over the GPUs)
+               ) -> list[str]:
+    "The device of each job slot: 'cpu', or 'cuda:K' (the run then sees only GPU K, through `CUDA_VISIBLE_DEVICES`)."
+    if not n_gpus: return ['cpu'] * (pack or jobs)
+    return [f'cuda:{k % n_gpus}' for k in range(pack * n_gpus if pack else jobs)]
+
+def _launch(study, r, device, env_extra):
+    "Run one run in a subprocess on `device` ('cpu' or 'cuda:K'); return (run, return code, seconds)."
     folder = Path(r['folder']); folder.mkdir(parents=True, exist_ok=True)
     cmd = run_command(study, r)
-    _write_record(study, r, env_extra.get('_code'))
+    _write_record(study, r, env_extra.get('_code'), device=device)
     env = {**os.environ, **{k: v for k, v in env_extra.items() if not k.startswith('_')}}
-    if n_gpus: env['CUDA_VISIBLE_DEVICES'] = str(slot % n_gpus)
+    if device.startswith('cuda:'): env['CUDA_VISIBLE_DEVICES'] = device.split(':')[1]
     t = time.time()
     with open(folder / 'train.log', 'a') as log:
         rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
@@ -418,19 +427,39 @@ def check_hardware(study:dict, n_gpus:int, native:Callable=native_bf16):
                         "emulation: no AVX512-BF16, no AMX, so a run that takes minutes would take hours. Run the study on a CPU that has AVX512-BF16 or AMX "
                         "(`grep -o 'avx512_bf16\\|amx_bf16' /proc/cpuinfo`) or with a GPU.")
 
+def _todo(study, root, shard, busy=()):
+    "The runs defined now that this shard still has to train (copies of another left out), in starting order: by batch, tuning first."
+    runs, _ = plan(study, root)
+    same = same_runs(study, runs)
+    todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and run_status(r['folder']) not in DONE and r['id'] not in busy]
+    return sorted(todo, key=lambda r: (study['variants'][r['variant']].get('batch', 0), r['phase'] != 'tune'))
+
+def _queue(study, root, shard, devices, max_runs=None) -> pd.DataFrame:
+    "The dry run: each run to start, in order, with the slot and device it would take and its wave (slots fill in turn)."
+    todo = _todo(study, root, shard)[:max_runs]
+    n = len(devices)
+    rows = [dict(id=r['id'], variant=r['variant'], phase=r['phase'], slot=k % n, device=devices[k % n], wave=k // n,
+                 command=_typed(run_command(study, r))) for k, r in enumerate(todo)]
+    return pd.DataFrame(rows, columns=['id', 'variant', 'phase', 'slot', 'device', 'wave', 'command'])
+
 def run_study(study:dict,              # a study (`STUDIES[...]`)
               root:Path|str,           # its folder: one sub-folder per run
               jobs:int=1,              # runs at once on this machine
               shard:str='1/1',         # K/N: run only this slice of the runs
               max_runs:int|None=None,  # start at most this many runs (None: all)
               say=print,               # where the progress lines go
+              pack:int|None=None,      # runs per GPU at once, each its own process (None: `jobs` in all)
+              dry_run:bool=False,      # only return the queue: each run defined now, its device slot and its wave
+              n_gpus:int|None=None,    # GPUs to use (None: all this machine has; the tests fake some)
              ) -> pd.DataFrame:
     "Run every unfinished run of `study` in this shard, `jobs` at a time; return `collect`'s table (also written to `root/runs.csv`)."
     import torch
     root = Path(root)
-    check_registration(study, root)   # a registered study runs only as registered (and committed)
-    n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    check_registration(study, root, need_commit=not dry_run)   # a registered study runs only as registered (and committed)
+    if n_gpus is None: n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     check_hardware(study, n_gpus)
+    devices = job_devices(jobs, n_gpus, pack); jobs = len(devices)
+    if dry_run: return _queue(study, root, shard, devices, max_runs)
     root.mkdir(parents=True, exist_ok=True)
     import bnreg_nb   # the runs import the same copy of the package as this process (a frozen checkout stays frozen)
     here = str(Path(bnreg_nb.__file__).resolve().parent.parent)
@@ -446,12 +475,10 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
                 if src and in_shard({'id': src}, shard) and run_status(r['folder']) not in DONE and run_status(root / src) in DONE:
                     _copy_run(study, r, src, root, env_extra.get('_code'))
                     say(f"[study] {r['id']}: the same run as {src} (all settings equal), its records copied", flush=True)
-            busy = {r['id'] for r in running.values()}
-            todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and run_status(r['folder']) not in DONE and r['id'] not in busy]
-            todo.sort(key=lambda r: (study['variants'][r['variant']].get('batch', 0), r['phase'] != 'tune'))   # by batch, tuning first
+            todo = _todo(study, root, shard, {r['id'] for r in running.values()})
             while todo and free and (max_runs is None or started < max_runs):
                 r, slot = todo.pop(0), free.pop(0)
-                running[ex.submit(_launch, study, r, slot, n_gpus, env_extra)] = {**r, 'slot': slot}; started += 1
+                running[ex.submit(_launch, study, r, devices[slot], env_extra)] = {**r, 'slot': slot}; started += 1
             if not running: break
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for f in done:
@@ -948,7 +975,8 @@ def plot_tuning(runs:pd.DataFrame, variants=None):
 def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/results/growth/growth.csv`
                   runs:pd.DataFrame,     # the study's `runs.csv`
                   variants=('BatchNorm', 'no normalization', 'Fixup', 'Fixup + functional L2', 'Fixup + embedding penalty'),
-                  init_variants=('BatchNorm', 'no norm (He init)', 'Fixup')):   # C1's (the growth table has more)
+                  init_variants=('BatchNorm', 'no norm (He init)', 'Fixup'),   # C1's (the growth table has more)
+                  title:str='C2: accuracy, ResNet-20'):                        # the right panel's: name the study
     "The landing page's figure: C1 (the embedding's norm at initialization against depth, CIFAR ResNets) beside C2 (test top-1 of the final runs so far)."
     set_style()
     fig, (a, b) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.3), width_ratios=[1, 1.15])
@@ -960,9 +988,10 @@ def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/result
     t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant', 'top1', 'top1_low', 'top1_high'])
     t = t[t.top1.notna()].set_index('variant')   # variants with finished final runs, in the order of `variants`
     t = t.loc[[v for v in variants if v in t.index]].reset_index()
-    short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup +\nfunctional L2', 'Fixup + embedding penalty': 'Fixup +\nembedding penalty'}
+    short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup +\nfunctional L2', 'Fixup + embedding penalty': 'Fixup +\nembedding penalty',
+             PICKED: 'Fixup +\npenalty'}
     _ci_dots(b, t, [short.get(v, v) for v in t.variant])
-    b.set(xlabel='test top-1 (%), 95 % interval', title='C2: accuracy, ResNet-20')
+    b.set(xlabel='test top-1 (%), 95 % interval', title=title)
     fig.tight_layout()
     return fig
 
@@ -1046,6 +1075,75 @@ def power_table(runs:pd.DataFrame, variants, seeds:int, alpha:float=0.05, power:
                                         detectable=detectable(x.std(ddof=1), seeds, alpha, power)))
     return pd.DataFrame(rows)
 
+# %% ../nbs/13_study.ipynb #fdf55b5a
+POWER_RULES = ('C2', 'growth', 'C3', 'fit')   # the registered rules `simulate_verdicts` runs
+DECISIVE = ('reproduced', 'contradicted')       # the verdicts that decide a claim
+
+def _sim_runs(vals:dict, n:int, loss:dict) -> pd.DataFrame:
+    "One simulated study's final runs: `vals[v]` the `n` seeds' test top-1 (%) of variant v, `loss[v]` their training losses."
+    return pd.DataFrame([dict(id=f'final/{v}/seed{i}', phase='final', status='finished', variant=v, seed=i,
+                              top1=x[i] / 100, train_loss=loss[v][i]) for v, x in vals.items() for i in range(n)]).astype(
+        {c: object for c in ('id', 'phase', 'status', 'variant')})   # object columns: the claim functions' filters run faster
+
+def _sim_epochs(g:dict, n:int) -> pd.DataFrame:
+    "Two epochs per simulated run whose embedding norm grows by exp(`g[v][i]`) from the middle epoch (1) to the last (2)."
+    return pd.DataFrame([dict(id=f'final/{v}/seed{i}', phase='final', variant=v, seed=i, epoch=e, valid_embedding_norm=math.exp(x[i] * (e - 1)))
+                         for v, x in g.items() for i in range(n) for e in (1, 2)])
+
+def simulate_verdicts(rule:str,              # 'C2', 'growth', 'C3' or 'fit' (C2's pair: BatchNorm and Fixup)
+                      means:dict,            # variant -> true mean: top-1 (%) for C2 and C3, g = ln growth for growth, training loss for fit
+                      sds:dict,              # variant -> seed-to-seed SD, in the same unit
+                      n:int,                 # final seeds per variant
+                      draws:int=1000,        # simulated studies
+                      seed:int=0,            # of the random draws
+                      loss:dict|None=None,   # C2, C3: variant -> true final training loss (None: equal for all, the accuracy rule alone)
+                      loss_sd:dict|None=None,# and its seed SD (None: 0)
+                      rules:dict=RULES) -> pd.Series:
+    "The probability of each verdict of a registered rule at `n` seeds: `draws` studies drawn from Normal(means, sds), each judged by the study's own claim function."
+    if rule not in POWER_RULES: raise ValueError(f"rule {rule!r}: one of {POWER_RULES}")
+    rng = np.random.default_rng(seed)
+    draw = lambda m, s: {v: rng.normal(m[v], (s or {}).get(v, 0.0), (draws, n)) for v in m}
+    x = draw(means, sds)
+    lo = draw(loss, loss_sd) if loss else {v: np.full((draws, n), 0.1) for v in means}
+    out = []
+    for k in range(draws):
+        if rule == 'growth':   # the accuracies do not enter this rule: every run gets the same
+            runs = _sim_runs({v: np.full(n, 90.0) for v in x}, n, {v: lo[v][k] for v in x})
+            out.append(claim_growth(runs, _sim_epochs({v: x[v][k] for v in x}, n), rules=rules)['verdict'])
+        elif rule == 'fit':
+            runs = _sim_runs({v: np.full(n, 90.0) for v in x}, n, {v: x[v][k] for v in x})
+            out.append('fit alike' if _fit(runs, 'C2', rules)[0] else 'confounded by optimization')
+        else:
+            runs = _sim_runs({v: x[v][k] for v in x}, n, {v: lo[v][k] for v in x})
+            out.append((claim_c2 if rule == 'C2' else claim_c3)(runs, rules=rules)['verdict'])
+    return pd.Series(out).value_counts(normalize=True).rename(n)
+
+def verdict_power(rule:str, means:dict, sds:dict, ns=(10, 20, 40), **kw) -> pd.DataFrame:
+    "`simulate_verdicts` at each number of seeds in `ns`: one row per n, one column per verdict (its probability), and `decisive` (reproduced or contradicted; not for the fit rule)."
+    t = pd.DataFrame([simulate_verdicts(rule, means, sds, n, **kw) for n in ns]).fillna(0.0)
+    t.index.name = 'seeds'
+    if rule == 'fit': return t   # its two answers are about the fit, not a claim
+    return t.assign(decisive=t[[c for c in t.columns if c in DECISIVE]].sum(axis=1))
+
+# %% ../nbs/13_study.ipynb #68a5018f
+CONFIRM_CHOSEN = {'BatchNorm': dict(lr=0.1), 'Fixup': dict(lr=0.2), PICKED: dict(lr=0.2, coef=0.01)}   # confirm's choices
+STUDIES['confirm-power'] = dict(
+    about="C2 and growth during training at 40 seeds: `confirm`'s BatchNorm, Fixup and Fixup + penalty (the embedding penalty, "
+          "confirm's pick) at the values confirm chose on its held-out images (BatchNorm --lr 0.1; Fixup --lr 0.2; the penalty "
+          "--lr 0.2 --coef 0.01), not tuned again, over 30 further final seeds (211-240), judged by confirm's rules on confirm's "
+          "10 final seeds and these 30 pooled. Simulated power (`simulate_verdicts`, confirm's 10 seeds' means and SDs taken as "
+          "the truth, 600 draws): at 40 seeds the accuracy rule alone is decisive with probability 0.93; the registered rule, "
+          "with its fit rule (BatchNorm's and Fixup's training losses measured 22 % apart against a band of 20 %), only 0.30: "
+          "under 0.8, limited by the fit rule, which more seeds do not help. Growth during training is decided with probability 1. "
+          "Hardware: bf16 autocast as in confirm (so that the seeds pool), so it runs on a GPU or on a CPU with native bf16 "
+          "(AVX512-BF16 or AMX) and is refused on one that emulates it; measured on confirm's runs on one core of an Intel Xeon "
+          "with AVX512-BF16, a BatchNorm run (30 epochs) takes about 12 minutes and a Fixup or Fixup + penalty run (60 epochs) "
+          "18 to 20, about 25 CPU-hours in all; not yet measured on a GPU.",
+    common=CONFIRM_COMMON, holdout=None, tune_seeds=[], seeds=list(range(211, 241)), rules=RULES, registered=True,
+    variants={v: dict(claims=['C2', 'growth'], opts=variant(name, **CONFIRM_CHOSEN[v], epochs=CONFIRM_EPOCHS[k]))
+              for v, name, k in (('BatchNorm', 'BatchNorm', 'batch'), ('Fixup', 'Fixup', 'none'),
+                                 (PICKED, 'Fixup + embedding penalty', 'none'))})
+
 # %% ../nbs/13_study.ipynb #821ed4b0
 def study(name:str='fmnist',                  # the study: a key of STUDIES
           out:str='nbs/results/study',        # where its folder goes (out/<name>)
@@ -1054,6 +1152,8 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
           max_runs:int=None,                  # start at most this many runs, then stop (None: all)
           collect_only:bool=False,            # only gather the finished runs into runs.csv and epochs.csv
           register:bool=False,                # write the study's registration.json and stop (commit it, then run the study)
+          pack:int=None,                      # on GPUs: this many runs per GPU at once, each its own process (overrides --jobs)
+          dry_run:bool=False,                 # print the queue (each run defined now, its device, its wave) and stop
          ) -> pd.DataFrame|None:
     "Run (or resume) a study of the paper's claims: tuning on held-out images, then final runs over seeds."
     if name not in STUDIES: raise SystemExit(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
@@ -1062,11 +1162,16 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
         rec = register_study(name, s, root)
         print(f"[study] {name} registered in {root / REGISTRATION} (hash {rec['hash'][:12]}): commit that file, then run the study", flush=True)
         return None
+    if dry_run:
+        q = run_study(s, root, jobs, shard, max_runs, pack=pack, dry_run=True)
+        print(f"[study] {name}: {len(q)} runs to start now, {q.wave.max() + 1 if len(q) else 0} waves on {q.slot.nunique() if len(q) else 0} slots")
+        print(q[['wave', 'device', 'id']].to_string(index=False), flush=True)
+        return q
     more = most_runs(s) - expected_runs(s)
     print(f"[study] {name}: {s['about']}\n[study] {expected_runs(s)} runs in all" + (f" (up to {more} more if grids extend)" if more else '') +
           f", into {root}", flush=True)
     t0 = time.time()
-    df = collect(s, root) if collect_only else run_study(s, root, jobs, shard, max_runs)
+    df = collect(s, root) if collect_only else run_study(s, root, jobs, shard, max_runs, pack=pack)
     old = json.loads((root / 'run.json').read_text()) if (root / 'run.json').exists() else {}
     sessions = old.get('sessions', []) + ([] if collect_only else [dict(started=time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(t0)),
                                                                          wall_s=round(time.time() - t0), jobs=jobs, shard=shard)])
@@ -1084,6 +1189,38 @@ def main(argv:list[str]|None=None):
     if argv and not argv[0].startswith('-'): argv = ['--name', argv[0]] + argv[1:]
     try: cli(study, argv, prog='bnreg-study')
     except (RegistrationError, HardwareError) as e: raise SystemExit(f"error: {e}") from None
+
+# %% ../nbs/13_study.ipynb #d39d5656
+WAITING = ('confirm', 'confirm-power', 'normfree', 'confirm-56')   # the registered studies with runs still to make, in queue order
+
+def run_machines(root:Path|str) -> pd.DataFrame:
+    "Per finished run of a study folder: the machine that made it (its summary.json), its precision, arch, epochs and seconds per epoch."
+    root, rows = Path(root), []
+    r = pd.read_csv(root / 'runs.csv') if (root / 'runs.csv').exists() else pd.DataFrame(columns=['id', 'status'])
+    for x in r[r.status == 'finished'].itertuples():
+        f = root / x.id
+        if not (f / 'summary.json').exists() or not (f / 'config.json').exists(): continue
+        s, c = json.loads((f / 'summary.json').read_text()), json.loads((f / 'config.json').read_text())['config']
+        kind = s.get('machine', '?').replace('Linux x86_64, ', '').replace('(R)', '') + (f", GPU {s['gpu']}" if s.get('gpu') else '')
+        rows.append(dict(id=x.id, kind=kind, precision=c.get('precision'), arch=c.get('arch'), epochs=x.epochs_done,
+                         s_per_epoch=x.train_seconds / max(x.epochs_done, 1)))
+    return pd.DataFrame(rows, columns=['id', 'kind', 'precision', 'arch', 'epochs', 's_per_epoch'])
+
+def waiting_runs(out:Path|str='results/study', studies=WAITING) -> pd.DataFrame:
+    "Per study: runs done and left, and the measured minutes per run on each kind of machine that made runs of the same arch and precision."
+    seen = pd.concat([run_machines(Path(out) / n) for n in STUDIES if (Path(out) / n / 'runs.csv').exists()], ignore_index=True)
+    rows = []
+    for n in studies:
+        s, root = STUDIES[n], Path(out) / n
+        r = pd.read_csv(root / 'runs.csv') if (root / 'runs.csv').exists() else pd.DataFrame(columns=['status'])
+        done = int(r.status.isin(DONE).sum())
+        eps = [v['opts'].get('epochs', s['common']['epochs']) if v.get('opts') else s['common']['epochs'] for v in s['variants'].values()]
+        prec, arch = s['common'].get('precision', 'fp32'), s['common']['arch']
+        same = seen[(seen.precision == prec) & (seen.arch == arch)].groupby('kind').s_per_epoch.median()
+        cost = '; '.join(f"{k}: ~{np.mean(eps) * v / 60:.0f} min" for k, v in same.items()) or 'not measured on any machine yet'
+        rows.append(dict(study=n, precision=prec, arch=arch, done=done, left=max(expected_runs(s) - done, 0),
+                         left_most=max(most_runs(s) - done, 0), cost_per_run=cost))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/13_study.ipynb #d2b6df71
 from fastcore.imports import in_ipython
