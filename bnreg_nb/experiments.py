@@ -192,8 +192,9 @@ def plot_runs(df:pd.DataFrame,   # tidy runs: `read_runs`'s table
     set_style()
     fig, axs = plt.subplots(2, 2, figsize=(7, 6.4), sharex=True)
     kw = dict(x='epoch', hue='variant', marker='o', hue_order=list(dict.fromkeys(df.variant)), palette=palette(df.variant))
-    sns.lineplot(df, y='top1', ax=axs[0, 0], **kw)
-    axs[0, 0].set(ylabel='fraction correct', title='validation accuracy')
+    acc = df.top1 * (100 if df.top1.max() <= 1 else 1)   # recorded as a fraction: shown in percent, as every figure
+    sns.lineplot(df.assign(top1=acc), y='top1', ax=axs[0, 0], **kw)
+    axs[0, 0].set(ylabel='top-1 accuracy (%)', title='validation accuracy')
     sns.lineplot(df, y='train_loss', ax=axs[0, 1], legend=False, **kw)
     axs[0, 1].set(ylabel='cross-entropy (nats)', title='training loss')
     for ax, q, t in [(axs[1, 0], 'embedding_norm', 'embedding $\\|h\\|$'), (axs[1, 1], 'logit_norm', 'logits $\\|z\\|$')]:

@@ -128,9 +128,11 @@ VARIANT_COLORS = {   # the named variants' colours (matplotlib's tab10, grey for
     'Fixup + functional L2': '#ff7f0e', 'Fixup + embedding penalty': '#d62728', 'Fixup + Dropout penalty': '#9467bd',
     'Fixup + Dropout': '#8c564b', 'noise-free BatchNorm': '#17becf', 'Ghost BatchNorm': '#bcbd22',
     'SkipInit': '#e377c2', 'NF-ResNet': '#393b79', 'Fixup + penalty': '#d62728', 'BatchNorm + functional L2': '#e7ba52',
+    'Ghost BatchNorm (virtual batch 32)': '#6e6f14', 'noise-free BatchNorm (stats every epoch)': '#0e7480',   # darker shades
 }
 COLOR_ALIASES = {'no norm (He init)': 'no normalization', 'no norm': 'no normalization', 'BatchNorm (batch 128)': 'BatchNorm',
-                 'ghost': 'Ghost BatchNorm', 'noise-free': 'noise-free BatchNorm'}   # labels of recorded tables and benchmarks
+                 'ghost': 'Ghost BatchNorm', 'noise-free': 'noise-free BatchNorm', 'ghost 32': 'Ghost BatchNorm (virtual batch 32)',
+                 'noise-free (stats every epoch)': 'noise-free BatchNorm (stats every epoch)'}   # labels of recorded tables and benchmarks
 SPARE_COLORS = ('#aec7e8', '#98df8a', '#ffbb78', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2', '#dbdb8d', '#9edae5', '#5254a3')
 
 def variant_color(name:str) -> str|None:
@@ -141,7 +143,9 @@ def variant_color(name:str) -> str|None:
     return variant_color(max(known, key=len)) if known else None
 
 def palette(names) -> dict:
-    "seaborn's `palette=` for `names`: each its fixed colour (`variant_color`), an unknown name the next spare colour."
+    "seaborn's `palette=` for `names`: each its fixed colour (`variant_color`); an unknown name, or one whose colour is taken, a spare."
     spare, out = iter(SPARE_COLORS), {}
-    for n in dict.fromkeys(names): out[n] = variant_color(n) or next(spare)
+    for n in dict.fromkeys(names):
+        c = variant_color(n)
+        out[n] = c if c and c not in out.values() else next(spare)
     return out

@@ -43,7 +43,10 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DESKTOP, PHONE = 1280, 390        # the widths every page is checked (and photographed) at
 MIN_COLUMN = 700                  # px: figures are drawn FIG_WIDTH * FIG_DPI = 700 px wide (bnreg_nb.plots)
-VARIANT_WORDS = re.compile(r'BatchNorm|Fixup|no norm|SkipInit|NF-ResNet|Ghost|noise-free')   # legend labels that name a variant
+# short and lowercase names of variants in figures' legends, spelled out as bnreg_nb.plots names them (lowercase)
+SHORT_NAMES = {'bn': 'batchnorm', 'batch': 'batchnorm', 'batch norm': 'batchnorm', 'none': 'no normalization',
+               'no-norm': 'no normalization', 'nonorm': 'no normalization', 'nf': 'nf-resnet', 'nfnet': 'nf-resnet',
+               'ghost bn': 'ghost batchnorm', 'noise-free bn': 'noise-free batchnorm'}
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
 SIDEWAYS_PX = 2                   # px of content an element may hide sideways (rounding) before the sideways rule fails it
@@ -85,7 +88,8 @@ RULES = {  # rule: what it means (printed with a failure)
                  'code and outputs wrap (site.css), display math shrinks or scrolls in a visible frame (site.js, .scroll-frame)'),
     'command-cut': 'a shell command that does not show whole (its box scrolls): break it with a line continuation (\\)',
     'output-cut': 'a printed output (stdout, stderr) that does not show whole (its box scrolls): site.css wraps them; a line without a break point?',
-    'variant-color': "a variant drawn in different colours on the site's figures: draw it with bnreg_nb.plots.palette / variant_color",
+    'variant-color': ("a variant drawn in different colours on the site's figures (its name in any case or short form: 'bn' is "
+                      "BatchNorm), or two variants in one colour in a figure: draw them with bnreg_nb.plots.palette / variant_color"),
     'table-width': (f'a table wider than the column: at {DESKTOP} px keep the columns a reader needs (at most 7) and round the numbers; '
                     f'at {PHONE} px site.js stacks a wide table into one card per row, so a table that still scrolls is a stacking failure'),
     'page-width': 'the page scrolls sideways',
@@ -111,6 +115,31 @@ TEXT_RULES = [
     ('raw-exponent', re.compile(r'(?<![\w.])\d+(\.\d+)?\s?\^\s?\{?[-−+]?\d'), ('prose', 'output')),
     ('NoneType', re.compile(r'\bNoneType\b'), ('output',)),
 ]
+
+@functools.cache
+def _variant_names() -> dict:
+    from bnreg_nb.plots import VARIANT_COLORS, COLOR_ALIASES
+    return ({k.lower(): k.lower() for k in VARIANT_COLORS} | {k.lower(): v.lower() for k, v in COLOR_ALIASES.items()}
+            | SHORT_NAMES)
+
+def variant_of(label:str) -> str|None:
+    """The variant a legend label names, in lowercase, whatever its case or short name ('bn' and 'BatchNorm' are
+    'batchnorm'; 'Fixup + Dropout 0.3' is 'fixup + dropout', the longest name it starts with); None if it names none."""
+    low, names = ' '.join(label.lower().split()), _variant_names()
+    hits = [k for k in names if re.match(re.escape(k) + r'(?!\w)', low)]
+    return names[max(hits, key=len)] if hits else None
+
+def color_key(label:str) -> str|None:
+    "What the site-wide colour rule compares: a variant's name or short name as its variant; a longer label as itself (lowercase)."
+    low = ' '.join(label.lower().split())
+    return _variant_names().get(low, low) if variant_of(label) else None
+
+def shared_colors(colors:dict) -> list[str]:
+    "In one figure's legend colours (label: colour), the colours that two different variants share: an excerpt of each."
+    by = defaultdict(dict)
+    for label, col in colors.items():
+        if v := variant_of(label): by[col].setdefault(v, label)
+    return [f'"{a}" and "{b}" in {col}' for col, vs in by.items() if len(vs) > 1 for a, b in [list(vs.values())[:2]]]
 
 def builtin_docs() -> list[str]:
     "First lines of the docstrings of Python's built-in classes (and object.__init__), as an entry would show them."
@@ -518,8 +547,10 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                     if width == DESKTOP: F(page_path, 'figure-record', rel)
                     continue
                 if width == DESKTOP:
-                    for label, col in json.loads(chunks.get('bnreg:colors') or '{}').items():
-                        if VARIANT_WORDS.search(label): colors[label][col].add(page_path)
+                    legend = json.loads(chunks.get('bnreg:colors') or '{}')
+                    for label, col in legend.items():
+                        if key := color_key(label): colors[key][col].add(page_path)
+                    for msg in shared_colors(legend): F(page_path, 'variant-color', f'{rel}: two variants in one colour: {msg}')
                 if px is not None and px < (MIN_TEXT_PX if width == DESKTOP else PHONE_TEXT_PX) - 1e-6:
                     F(page_path, 'figure-text', f'at {width} px: {rel}: {chunks["bnreg:font-pt"]} pt at {chunks["bnreg:dpi"]} dpi '
                                                 f'shown {im["w"]:.0f} of {im["nw"]} px wide = {px:.1f} px')
@@ -743,6 +774,13 @@ def self_test():
     src2page = {'03_fixup.ipynb': 'fixup.html', 'index.ipynb': 'index.html', 'reproductions/paper.ipynb': 'reproductions/paper.html'}
     assert select_pages(list(src2page.values()), src2page, '03_fixup, index,reproductions/paper') == list(src2page.values())
     assert select_pages(['fixup.html'], src2page, 'fixup') == ['fixup.html']
+    assert variant_of('bn') == variant_of('BatchNorm') == 'batchnorm' and variant_of('fixup') == 'fixup'   # short names, any case
+    assert variant_of('Fixup + Dropout 0.3') == 'fixup + dropout' and variant_of('ghost 32') != variant_of('ghost 8')
+    assert variant_of('no normalization (He init)') == 'no normalization' and variant_of('epoch') is None
+    assert color_key('bn') == color_key('BatchNorm') and color_key('NF-ResNet, measured') == 'nf-resnet, measured'
+    assert color_key('$\\propto 1/\\sqrt{B}$') is None
+    assert shared_colors({'ghost 8': '#bcbd22', 'ghost 32': '#bcbd22', 'BatchNorm': '#1f77b4'}) == ['"ghost 8" and "ghost 32" in #bcbd22']
+    assert shared_colors({'NF-ResNet, measured': '#393b79', 'NF-ResNet, predicted': '#393b79', 'x': '#393b79'}) == []   # one variant
     assert 'SHELL_BLOCKS' not in LAYOUT and all(f"pre.{lang}" in LAYOUT for lang in SHELLS)   # command-cut reads build_site's shells
     print('[check] self-test passed')
 
