@@ -428,14 +428,15 @@ def check_hardware(study:dict, n_gpus:int, native:Callable=native_bf16):
                         "(`grep -o 'avx512_bf16\\|amx_bf16' /proc/cpuinfo`) or with a GPU.")
 
 def _todo(study, root, shard, busy=()):
-    "The runs defined now that this shard still has to train (copies of another left out), in starting order: by batch, tuning first."
+    "The runs defined now that this shard still has to train (copies of another left out), by batch, tuning first."
     runs, _ = plan(study, root)
     same = same_runs(study, runs)
-    todo = [r for r in runs if r['id'] not in same and in_shard(r, shard) and run_status(r['folder']) not in DONE and r['id'] not in busy]
+    todo = [r for r in runs if r['id'] not in same and r['id'] not in busy and in_shard(r, shard)
+            and run_status(r['folder']) not in DONE]
     return sorted(todo, key=lambda r: (study['variants'][r['variant']].get('batch', 0), r['phase'] != 'tune'))
 
 def _queue(study, root, shard, devices, max_runs=None) -> pd.DataFrame:
-    "The dry run: each run to start, in order, with the slot and device it would take and its wave (slots fill in turn)."
+    "The dry run: each run to start, in order, with the slot and device it would take and its wave."
     todo = _todo(study, root, shard)[:max_runs]
     n = len(devices)
     rows = [dict(id=r['id'], variant=r['variant'], phase=r['phase'], slot=k % n, device=devices[k % n], wave=k // n,
@@ -1080,26 +1081,26 @@ POWER_RULES = ('C2', 'growth', 'C3', 'fit')   # the registered rules `simulate_v
 DECISIVE = ('reproduced', 'contradicted')       # the verdicts that decide a claim
 
 def _sim_runs(vals:dict, n:int, loss:dict) -> pd.DataFrame:
-    "One simulated study's final runs: `vals[v]` the `n` seeds' test top-1 (%) of variant v, `loss[v]` their training losses."
-    return pd.DataFrame([dict(id=f'final/{v}/seed{i}', phase='final', status='finished', variant=v, seed=i,
-                              top1=x[i] / 100, train_loss=loss[v][i]) for v, x in vals.items() for i in range(n)]).astype(
-        {c: object for c in ('id', 'phase', 'status', 'variant')})   # object columns: the claim functions' filters run faster
+    "One simulated study's final runs: `vals[v]` the `n` seeds' test top-1 (%) of variant v, `loss[v]` their losses."
+    rows = [dict(id=f'final/{v}/seed{i}', phase='final', status='finished', variant=v, seed=i, top1=x[i] / 100,
+                 train_loss=loss[v][i]) for v, x in vals.items() for i in range(n)]
+    return pd.DataFrame(rows).astype({c: object for c in ('id', 'phase', 'status', 'variant')})   # object: faster filters
 
 def _sim_epochs(g:dict, n:int) -> pd.DataFrame:
-    "Two epochs per simulated run whose embedding norm grows by exp(`g[v][i]`) from the middle epoch (1) to the last (2)."
-    return pd.DataFrame([dict(id=f'final/{v}/seed{i}', phase='final', variant=v, seed=i, epoch=e, valid_embedding_norm=math.exp(x[i] * (e - 1)))
-                         for v, x in g.items() for i in range(n) for e in (1, 2)])
+    "Two epochs per simulated run: its embedding norm grows by exp(`g[v][i]`) from the middle epoch (1) to the last (2)."
+    return pd.DataFrame([dict(id=f'final/{v}/seed{i}', phase='final', variant=v, seed=i, epoch=e,
+                              valid_embedding_norm=math.exp(x[i] * (e - 1))) for v, x in g.items() for i in range(n) for e in (1, 2)])
 
 def simulate_verdicts(rule:str,              # 'C2', 'growth', 'C3' or 'fit' (C2's pair: BatchNorm and Fixup)
-                      means:dict,            # variant -> true mean: top-1 (%) for C2 and C3, g = ln growth for growth, training loss for fit
+                      means:dict,            # variant -> true mean: top-1 (%) (C2, C3), g = ln growth, or training loss (fit)
                       sds:dict,              # variant -> seed-to-seed SD, in the same unit
                       n:int,                 # final seeds per variant
                       draws:int=1000,        # simulated studies
                       seed:int=0,            # of the random draws
-                      loss:dict|None=None,   # C2, C3: variant -> true final training loss (None: equal for all, the accuracy rule alone)
+                      loss:dict|None=None,   # C2, C3: variant -> true training loss (None: all equal: the accuracy rule alone)
                       loss_sd:dict|None=None,# and its seed SD (None: 0)
                       rules:dict=RULES) -> pd.Series:
-    "The probability of each verdict of a registered rule at `n` seeds: `draws` studies drawn from Normal(means, sds), each judged by the study's own claim function."
+    "P(each verdict) of a registered rule at `n` seeds, over `draws` studies drawn from Normal(means, sds)."
     if rule not in POWER_RULES: raise ValueError(f"rule {rule!r}: one of {POWER_RULES}")
     rng = np.random.default_rng(seed)
     draw = lambda m, s: {v: rng.normal(m[v], (s or {}).get(v, 0.0), (draws, n)) for v in m}
@@ -1119,14 +1120,14 @@ def simulate_verdicts(rule:str,              # 'C2', 'growth', 'C3' or 'fit' (C2
     return pd.Series(out).value_counts(normalize=True).rename(n)
 
 def verdict_power(rule:str, means:dict, sds:dict, ns=(10, 20, 40), **kw) -> pd.DataFrame:
-    "`simulate_verdicts` at each number of seeds in `ns`: one row per n, one column per verdict (its probability), and `decisive` (reproduced or contradicted; not for the fit rule)."
+    "`simulate_verdicts` at each n of `ns`: a row per n, a column per verdict, `decisive` (reproduced or contradicted)."
     t = pd.DataFrame([simulate_verdicts(rule, means, sds, n, **kw) for n in ns]).fillna(0.0)
     t.index.name = 'seeds'
     if rule == 'fit': return t   # its two answers are about the fit, not a claim
     return t.assign(decisive=t[[c for c in t.columns if c in DECISIVE]].sum(axis=1))
 
 # %% ../nbs/13_study.ipynb #68a5018f
-CONFIRM_CHOSEN = {'BatchNorm': dict(lr=0.1), 'Fixup': dict(lr=0.2), PICKED: dict(lr=0.2, coef=0.01)}   # confirm's choices
+CONFIRM_CHOSEN = {'BatchNorm': dict(lr=0.1), 'Fixup': dict(lr=0.2), PICKED: dict(lr=0.2, coef=0.01)}   # confirm's picks
 STUDIES['confirm-power'] = dict(
     about="C2 and growth during training at 40 seeds: `confirm`'s BatchNorm, Fixup and Fixup + penalty (the embedding penalty, "
           "confirm's pick) at the values confirm chose on its held-out images (BatchNorm --lr 0.1; Fixup --lr 0.2; the penalty "
@@ -1152,7 +1153,7 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
           max_runs:int=None,                  # start at most this many runs, then stop (None: all)
           collect_only:bool=False,            # only gather the finished runs into runs.csv and epochs.csv
           register:bool=False,                # write the study's registration.json and stop (commit it, then run the study)
-          pack:int=None,                      # on GPUs: this many runs per GPU at once, each its own process (overrides --jobs)
+          pack:int=None,                      # on GPUs: runs per GPU at once, each its own process (overrides --jobs)
           dry_run:bool=False,                 # print the queue (each run defined now, its device, its wave) and stop
          ) -> pd.DataFrame|None:
     "Run (or resume) a study of the paper's claims: tuning on held-out images, then final runs over seeds."
@@ -1164,7 +1165,8 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
         return None
     if dry_run:
         q = run_study(s, root, jobs, shard, max_runs, pack=pack, dry_run=True)
-        print(f"[study] {name}: {len(q)} runs to start now, {q.wave.max() + 1 if len(q) else 0} waves on {q.slot.nunique() if len(q) else 0} slots")
+        waves, slots = (q.wave.max() + 1, q.slot.nunique()) if len(q) else (0, 0)
+        print(f"[study] {name}: {len(q)} runs to start now, {waves} waves on {slots} slots")
         print(q[['wave', 'device', 'id']].to_string(index=False), flush=True)
         return q
     more = most_runs(s) - expected_runs(s)
@@ -1191,33 +1193,36 @@ def main(argv:list[str]|None=None):
     except (RegistrationError, HardwareError) as e: raise SystemExit(f"error: {e}") from None
 
 # %% ../nbs/13_study.ipynb #d39d5656
-WAITING = ('confirm', 'confirm-power', 'normfree', 'confirm-56')   # the registered studies with runs still to make, in queue order
+WAITING = ('confirm', 'confirm-power', 'normfree', 'confirm-56')   # registered studies with runs to make, in queue order
 
 def run_machines(root:Path|str) -> pd.DataFrame:
-    "Per finished run of a study folder: the machine that made it (its summary.json), its precision, arch, epochs and seconds per epoch."
+    "Per finished run of a study folder: the machine that made it (its summary.json), precision, arch, epochs, s/epoch."
     root, rows = Path(root), []
     r = pd.read_csv(root / 'runs.csv') if (root / 'runs.csv').exists() else pd.DataFrame(columns=['id', 'status'])
     for x in r[r.status == 'finished'].itertuples():
         f = root / x.id
         if not (f / 'summary.json').exists() or not (f / 'config.json').exists(): continue
         s, c = json.loads((f / 'summary.json').read_text()), json.loads((f / 'config.json').read_text())['config']
-        kind = s.get('machine', '?').replace('Linux x86_64, ', '').replace('(R)', '') + (f", GPU {s['gpu']}" if s.get('gpu') else '')
+        kind = s.get('machine', '?').replace('Linux x86_64, ', '').replace('(R)', '')
+        if s.get('gpu'): kind += f", GPU {s['gpu']}"
         rows.append(dict(id=x.id, kind=kind, precision=c.get('precision'), arch=c.get('arch'), epochs=x.epochs_done,
                          s_per_epoch=x.train_seconds / max(x.epochs_done, 1)))
     return pd.DataFrame(rows, columns=['id', 'kind', 'precision', 'arch', 'epochs', 's_per_epoch'])
 
 def waiting_runs(out:Path|str='results/study', studies=WAITING) -> pd.DataFrame:
-    "Per study: runs done and left, and the measured minutes per run on each kind of machine that made runs of the same arch and precision."
-    seen = pd.concat([run_machines(Path(out) / n) for n in STUDIES if (Path(out) / n / 'runs.csv').exists()], ignore_index=True)
+    "Per study: runs done and left, and measured minutes per run on each kind of machine that ran its arch and precision."
+    seen = pd.concat([run_machines(Path(out) / n) for n in STUDIES if (Path(out) / n / 'runs.csv').exists()],
+                     ignore_index=True)
     rows = []
     for n in studies:
         s, root = STUDIES[n], Path(out) / n
         r = pd.read_csv(root / 'runs.csv') if (root / 'runs.csv').exists() else pd.DataFrame(columns=['status'])
         done = int(r.status.isin(DONE).sum())
-        eps = [v['opts'].get('epochs', s['common']['epochs']) if v.get('opts') else s['common']['epochs'] for v in s['variants'].values()]
+        eps = [(v.get('opts') or {}).get('epochs', s['common']['epochs']) for v in s['variants'].values()]
         prec, arch = s['common'].get('precision', 'fp32'), s['common']['arch']
         same = seen[(seen.precision == prec) & (seen.arch == arch)].groupby('kind').s_per_epoch.median()
-        cost = '; '.join(f"{k}: ~{np.mean(eps) * v / 60:.0f} min" for k, v in same.items()) or 'not measured on any machine yet'
+        cost = '; '.join(f"{k}: ~{np.mean(eps) * v / 60:.0f} min" for k, v in same.items())
+        cost = cost or 'not measured on any machine yet'
         rows.append(dict(study=n, precision=prec, arch=arch, done=done, left=max(expected_runs(s) - done, 0),
                          left_most=max(most_runs(s) - done, 0), cost_per_run=cost))
     return pd.DataFrame(rows)
