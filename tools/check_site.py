@@ -317,6 +317,7 @@ LAYOUT = r"""() => {
   // once (not again inside a reported one); a visible frame that is meant to scroll (.scroll-frame with a border) is counted
   for (const el of main.querySelectorAll('*')) {
     if (el.clientWidth <= 0 || el.scrollWidth <= el.clientWidth + SIDEWAYS_PX || el.closest('.katex-mathml')) continue;
+    if (el.tagName === 'TABLE') continue;   // a table wider than the column is the table-width rule's (it says what to do)
     const frame = el.closest('.scroll-frame');
     if (frame && parseFloat(getComputedStyle(frame).borderLeftWidth) > 0) { if (frame === el) res.frames++; continue; }
     if (res.sideways.some(p => p.node.contains(el))) continue;
