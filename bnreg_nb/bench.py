@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/bench.html.md"""
 
 # %% ../nbs/14_bench.ipynb #e6e64e3d
 from __future__ import annotations
-import sys, os, io, re, json, time, random, contextlib, tempfile, collections
+import sys, os, io, re, json, time, random, shutil, subprocess, contextlib, tempfile, collections
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
@@ -15,25 +15,26 @@ import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.data.core import DataLoader, DataLoaders
-from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms, interval
+from .core import cli, subcommands, ClassifierHook, EpochMeans, example_norms, interval, run_record
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, find_blocks
 from torchvision.io import decode_jpeg, read_file, ImageReadMode
 from torchvision.transforms import v2
 from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms, IMAGENET_MEAN, IMAGENET_STD
-from .callbacks import lr_mult
+from .callbacks import lr_mult, EXIT_RESUMABLE
 from .train import make_learner, peak_lrs, run_callbacks
 from .runs import variant, train_config, write_record, pick, set_threads
 from .plots import set_style, legend_below, FIG_WIDTH, palette
 
 # %% auto #0
-__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SUMMARY_NAMES', 'SETTINGS', 'OVERHEAD_VARIANTS', 'DECODE_PIPELINES', 'BENCHMARKS',
-           'memory_batches', 'TrainTimer', 'command_learner', 'timed_fit', 'plain_loop', 'CallbackClock',
-           'step_benchmark', 'step_summary', 'callback_shares', 'summary_for_reading', 'step_profile', 'step',
-           'plot_ratios', 'plot_shares', 'settings_benchmark', 'settings_summary', 'precision', 'plot_speedups',
-           'StepTimer', 'overhead_learners', 'callback_overhead', 'overhead_summary', 'callback_compute_ms', 'overhead',
-           'TorchvisionJPEGs', 'torchvision_batches', 'package_batches', 'decode_benchmark', 'decode_summary', 'decode',
-           'main', 'step_cli', 'precision_cli', 'overhead_cli', 'decode_cli']
+__all__ = ['STEP_EVENTS', 'STEP_VARIANTS', 'SUMMARY_NAMES', 'SETTINGS', 'OVERHEAD_VARIANTS', 'DECODE_PIPELINES',
+           'GPU_CHECK_SIZES', 'SYNC_OPS', 'GPU_CHECKS', 'BENCHMARKS', 'memory_batches', 'TrainTimer', 'command_learner',
+           'timed_fit', 'plain_loop', 'CallbackClock', 'step_benchmark', 'step_summary', 'callback_shares',
+           'summary_for_reading', 'step_profile', 'step', 'plot_ratios', 'plot_shares', 'settings_benchmark',
+           'settings_summary', 'precision', 'plot_speedups', 'StepTimer', 'overhead_learners', 'callback_overhead',
+           'overhead_summary', 'callback_compute_ms', 'overhead', 'TorchvisionJPEGs', 'torchvision_batches',
+           'package_batches', 'decode_benchmark', 'decode_summary', 'decode', 'gpu_check', 'gpu_report', 'main',
+           'step_cli', 'precision_cli', 'overhead_cli', 'decode_cli']
 
 # %% ../nbs/14_bench.ipynb #a66f9693
 def memory_batches(n:int, bs:int, size:int=32, classes:int=10, seed:int=0, device='cpu', channels_last:bool=False,
@@ -627,8 +628,167 @@ def decode(out:str='runs/decode',  # output folder: decode.csv (every round's ra
     print(summ.to_string())
     return summ
 
+# %% ../nbs/14_bench.ipynb #d18e5ed7
+GPU_CHECK_SIZES = dict(   # the real check on one GPU (under 9 minutes on an H100), and --dry-run's toy sizes on the CPU
+    gpu=dict(arch='resnet50', size=224, bs=256, n_train=256 * 30, n_valid=1024, precision='bf16', workers=8, term_at=40,
+             fp16_steps=150, fp16_bs=128, loader_n=3000, loader_workers='0,4,8,12', step_bs=128, step_rounds=6, sync_steps=20),
+    cpu=dict(arch='resnet20', size=32, bs=16, n_train=32, n_valid=16, precision='fp32', workers=0, term_at=3,
+             fp16_steps=4, fp16_bs=16, loader_n=32, loader_workers='0,2', step_bs=16, step_rounds=1, sync_steps=3))
+
+def _train_child(out:Path, *flags, env=None, timeout:int=600) -> tuple[int, float, str]:
+    "The training command on --data synthetic in a child process: (exit code, seconds, its stderr)."
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, '-m', 'bnreg_nb.train', '--data', 'synthetic', *map(str, flags), '--out', str(out),
+                        '--no-progress'], capture_output=True, text=True, timeout=timeout,
+                       env={**os.environ, 'PYTHONWARNINGS': 'ignore', **(env or {})})
+    return p.returncode, time.perf_counter() - t, p.stderr
+
+def _run_flags(s:dict, epochs:int=2) -> list:
+    "The check's training flags at sizes `s`."
+    return ['--arch', s['arch'], '--image-size', s['size'], '--bs', s['bs'], '--n-train', s['n_train'], '--n-valid', s['n_valid'],
+            '--precision', s['precision'], '--workers', s['workers'], '--epochs', epochs, '--warmup', 0, '--lr', 0.1]
+
+def _row(step, metric, value, unit='', ok=True, note=''): return dict(step=step, metric=metric, value=value, unit=unit, ok=ok, note=note)
+
+def _check_environment(s, out, dev):
+    rec = run_record()
+    rows = [_row('environment', k, rec.get(k)) for k in ('gpu', 'torch', 'python', 'machine', 'cpu_cores')]
+    if s['gpu']:
+        p = torch.cuda.get_device_properties(dev)
+        rows += [_row('environment', 'CUDA version', torch.version.cuda), _row('environment', 'cudnn', torch.backends.cudnn.version()),
+                 _row('environment', 'capability', f"{p.major}.{p.minor}"), _row('environment', 'memory', round(p.total_memory / 2**30, 1), 'GiB')]
+    return rows
+
+def _check_train(s, out, dev):
+    flags = _run_flags(s) + (['--channels-last'] if s['gpu'] else [])
+    rc, secs, err = _train_child(out / 'train', *flags)
+    if rc: return [_row('train', 'exit code', rc, ok=False, note=err.splitlines()[-1] if err else '')]
+    m = pd.read_csv(out / 'train' / 'metrics.csv')
+    ok = bool(np.isfinite(m.train_loss).all())
+    return [_row('train', 'images/s (epoch 2)', round(float(m.images_per_s.iloc[-1]), 1), 'img/s', ok), _row('train', 'wall', round(secs, 1), 's')]
+
+def _check_resume(s, out, dev):
+    flags = _run_flags(s)
+    rc, _, err = _train_child(out / 'resume', *flags, '--ckpt-every', 10**6, env={'BNREG_TEST_SIGTERM_AT_STEP': str(s['term_at'])})
+    rows = [_row('resume', 'exit code on SIGTERM', rc, ok=rc == EXIT_RESUMABLE)]
+    rc2, _, err2 = _train_child(out / 'resume', '--resume', out / 'resume')
+    rows.append(_row('resume', 'exit code of --resume', rc2, ok=rc2 == 0, note=err2.splitlines()[-1] if rc2 and err2 else ''))
+    if rc2 == 0 and (out / 'train' / 'metrics.csv').exists():   # against the uninterrupted run: exact on a CPU, to rounding on a GPU
+        a, b = (pd.read_csv(out / d / 'metrics.csv').valid_loss.values for d in ('train', 'resume'))
+        rows.append(_row('resume', 'valid loss vs uninterrupted (max rel. diff)', float(np.max(np.abs(a - b) / np.abs(a))), ok=True))
+    return rows
+
+# %% ../nbs/14_bench.ipynb #dcadcff9
+SYNC_OPS = ('cudaStreamSynchronize', 'cudaDeviceSynchronize', 'cudaEventSynchronize', 'cudaMemcpy')   # host waits for the GPU
+
+def _check_syncs(s, out, dev):
+    "Host synchronizations per training step of the command's Learner, counted by torch's profiler."
+    from torch.profiler import profile, ProfilerActivity
+    cfg = train_config(arch=s['arch'], bs=s['step_bs'], precision=s['precision'], epochs=1, warmup=0)
+    (out / 'syncs').mkdir(parents=True, exist_ok=True)
+    learn = command_learner(cfg, memory_batches(s['sync_steps'] + 2, s['step_bs'], s['size'], device=dev), out / 'syncs', dev)
+    timed_fit(learn)   # warm-up (kernels chosen, memory allocated)
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if s['gpu'] else [])
+    with profile(activities=acts) as prof: timed_fit(learn)
+    n = sum(e.count for e in prof.key_averages() if e.key in SYNC_OPS)
+    per = n / (s['sync_steps'] + 2)
+    return [_row('syncs', 'host syncs per step', round(per, 2), ok=per <= 1,
+                 note='' if s['gpu'] else 'a CPU has no stream: 0 by construction (the profiler ran)')]
+
+def _check_step(s, out, dev):
+    "The command's step against a plain PyTorch loop (bench step), BatchNorm and Fixup."
+    with contextlib.redirect_stdout(io.StringIO()):
+        summ = step(str(out / 'step'), arch=s['arch'], bs=s['step_bs'], size=s['size'], steps=3 if not s['gpu'] else 20, rounds=s['step_rounds'],
+                    variants='BatchNorm,Fixup', device=str(dev), precision=s['precision'], threads=torch.get_num_threads())
+    return [_row('step', f'{v}: plain loop / command (time per step)', round(float(summ.loc[v, 'ratio']), 3), ok=True,
+                 note=f"[{summ.loc[v, 'ratio_lo']:.3f}, {summ.loc[v, 'ratio_hi']:.3f}]") for v in summ.index]
+
+def _check_loader(s, out, dev, gpu_rate=None):
+    "The image-folder loader's rate on JPEGs, with 0 and more workers, against the GPU's training rate."
+    df = decode_benchmark(n=s['loader_n'], bs=min(64, s['loader_n'] // 2), workers=tuple(int(w) for w in s['loader_workers'].split(',')),
+                          rounds=2, device=str(dev))
+    summ = decode_summary(df)
+    return [_row('loader', f'{w} workers', round(float(r.package_img_s), 1), 'img/s', ok=r.package_img_s > 0,
+                 note=f"{r.ratio:.2f} of torchvision's rate" + (f"; {r.package_img_s / gpu_rate:.2f} of the GPU's training rate" if gpu_rate else ''))
+            for w, r in summ.iterrows()]
+
+def _check_fp16(s, out, dev):
+    "fp16 with loss scaling, Fixup, the embedding penalty and clipping: finite losses and a healthy scale (bf16 on a CPU)."
+    prec = 'fp16' if s['gpu'] else 'bf16'
+    n = s['fp16_steps'] * s['fp16_bs']
+    rc, _, err = _train_child(out / 'fp16', '--arch', s['arch'], '--image-size', s['size'], '--bs', s['fp16_bs'], '--n-train', n,
+                              '--n-valid', s['n_valid'], '--epochs', 1, '--precision', prec, '--workers', s['workers'], '--norm', 'none',
+                              '--init', 'fixup', '--penalty', 'embedding', '--coef', 1e-4, '--clip', 1.0)
+    if rc: return [_row('fp16', 'exit code', rc, ok=False, note=err.splitlines()[-1] if err else '')]
+    m = pd.read_csv(out / 'fp16' / 'metrics.csv')
+    sc = torch.load(out / 'fp16' / 'last.pth', weights_only=True, map_location='cpu').get('scaler') or {}
+    scale = float(sc.get('scale', float('nan'))) if sc else float('nan')
+    return [_row('fp16', f'{prec}: final training loss', round(float(m.train_loss.iloc[-1]), 4), ok=bool(np.isfinite(m.train_loss).all())),
+            _row('fp16', 'loss scale', scale, ok=not s['gpu'] or (np.isfinite(scale) and scale >= 1),
+                 note='' if s['gpu'] else 'bf16 on a CPU: no scaler')]
+
+def _check_reference(s, out, dev):
+    "`--norm reference` (noise-free BatchNorm with the reference pass) against BatchNorm: time per epoch."
+    rc, _, err = _train_child(out / 'reference', *_run_flags(s, epochs=1), '--norm', 'reference')
+    if rc: return [_row('reference', 'exit code', rc, ok=False, note=err.splitlines()[-1] if err else '')]
+    ref = pd.read_csv(out / 'reference' / 'metrics.csv').images_per_s.iloc[-1]
+    bn = pd.read_csv(out / 'train' / 'metrics.csv').images_per_s.iloc[0] if (out / 'train' / 'metrics.csv').exists() else float('nan')
+    return [_row('reference', 'images/s', round(float(ref), 1), 'img/s'), _row('reference', 'BatchNorm / reference (time per image)', round(float(bn / ref), 3))]
+
+def _check_compile(s, out, dev):
+    "`--compile`: a run with TORCH_LOGS counting graph breaks and recompilations."
+    if not s['gpu']: return [_row('compile', 'graph breaks', 'skipped', note='dry run: inductor takes minutes to compile on a CPU')]
+    rc, secs, err = _train_child(out / 'compile', *_run_flags(s, epochs=1), '--compile', '--channels-last',
+                                 env={'TORCH_LOGS': 'graph_breaks,recompiles'})
+    breaks, recomp = err.count('Graph break'), err.count('Recompiling')
+    return [_row('compile', 'exit code', rc, ok=rc == 0), _row('compile', 'graph breaks', breaks, ok=True),
+            _row('compile', 'recompilations', recomp, ok=True), _row('compile', 'wall', round(secs, 1), 's')]
+
+# %% ../nbs/14_bench.ipynb #46061c9a
+GPU_CHECKS = dict(environment=_check_environment, train=_check_train, resume=_check_resume, syncs=_check_syncs, step=_check_step,
+                  loader=_check_loader, fp16=_check_fp16, reference=_check_reference, compile=_check_compile)
+
+def _last_line(err:str) -> str: return (err.strip().splitlines() or [''])[-1][:300]
+
+def gpu_check(out:str='runs/gpu-check',   # output folder: report.md, gpu-check.csv, run.json, and each step's run folder
+              dry_run:bool=False,          # the same steps at toy sizes on the CPU (what CI runs)
+              only:str=None,               # comma-separated steps to run (default: all of GPU_CHECKS)
+             ) -> pd.DataFrame:
+    "The prepared check of a GPU: the training command's main uses on one GPU, timed and checked, in a report naming the GPU."
+    if not dry_run and not torch.cuda.is_available():
+        raise SystemExit("gpu-check needs a CUDA GPU, and torch sees none here; --dry-run runs its steps at toy sizes on the CPU")
+    s = {**GPU_CHECK_SIZES['cpu' if dry_run else 'gpu'], 'gpu': not dry_run}
+    dev = torch.device('cpu' if dry_run else 'cuda')
+    names = [n.strip() for n in only.split(',')] if only else list(GPU_CHECKS)
+    if bad := [n for n in names if n not in GPU_CHECKS]: raise SystemExit(f"unknown step(s) {', '.join(bad)}; valid: {', '.join(GPU_CHECKS)}")
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    rows, t0, rate = [], time.time(), None
+    for name in names:
+        shutil.rmtree(out / name, ignore_errors=True)   # each step starts a new run folder
+        t = time.perf_counter()
+        try: got = GPU_CHECKS[name](s, out, dev, rate) if name == 'loader' else GPU_CHECKS[name](s, out, dev)
+        except Exception as e: got = [_row(name, 'error', type(e).__name__, ok=False, note=str(e).strip().splitlines()[0][:300] if str(e).strip() else '')]
+        secs = round(time.perf_counter() - t, 1)
+        for r in got: r['step_seconds'] = secs
+        if name == 'train' and got[0]['ok'] and got[0]['unit'] == 'img/s': rate = got[0]['value']
+        rows += got
+        print(f"[gpu-check] {name}: {'ok' if all(r['ok'] for r in got) else 'FAILED'} in {secs:.0f} s", flush=True)
+    df = pd.DataFrame(rows)
+    df.to_csv(out / 'gpu-check.csv', index=False)
+    rec = write_record(out, dry_run=dry_run, steps=names, seconds=round(time.time() - t0, 1), sizes=s, failed=int((~df.ok).sum()))
+    (out / 'report.md').write_text(gpu_report(df, rec))
+    return df
+
+def gpu_report(df:pd.DataFrame, rec:dict) -> str:
+    "The check's report in markdown: the device, the command, each step's numbers and whether they passed."
+    head = (f"# GPU check: {rec.get('gpu') or 'no GPU (dry run on the CPU: ' + str(rec.get('machine')) + ')'}\n\n"
+            f"`{rec['command']}`, {rec['time']}; torch {rec['torch']}; {rec['seconds']:.0f} s in all; "
+            f"{rec['failed']} failed check(s).\n\n| step | what | value | unit | ok | note |\n|---|---|---|---|---|---|\n")
+    return head + '\n'.join(f"| {r.step} | {r.metric} | {r.value} | {r.unit} | {'yes' if r.ok else '**no**'} | {r.note} |"
+                             for r in df.itertuples()) + '\n'
+
 # %% ../nbs/14_bench.ipynb #7328f44e
-BENCHMARKS = dict(step=step, precision=precision, overhead=overhead, decode=decode)
+BENCHMARKS = {'step': step, 'precision': precision, 'overhead': overhead, 'decode': decode, 'gpu-check': gpu_check}
 
 def main(argv:list[str]|None=None) -> int:
     "`python -m bnreg_nb.bench <name> [flags]`: run the benchmark `name` with its flags (`core.subcommands`; no name: the list)."

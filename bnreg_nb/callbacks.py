@@ -18,6 +18,7 @@ from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.learner import AvgSmoothLoss
+from fastai.optimizer import Optimizer
 from fastai.torch_core import tensor, find_bs
 from fastai.callback.schedule import combined_cos
 from fastai.torch_core import num_distrib, rank_distrib
@@ -30,11 +31,12 @@ from .diagnostics import NormDiagnostics
 # %% auto #0
 __all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIGHTS_FORMAT', 'ON_DEVICE', 'TENSORBOARD_MISSING',
            'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard',
-           'LaggedSmoothLoss', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write', 'device_rng_state',
-           'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption', 'CheckpointError', 'DiskFull',
-           'torch_save', 'save_checkpoint', 'save_weights', 'load_weights', 'plain', 'UnsafeCheckpoint', 'safe_load',
-           'to_device_tree', 'load_checkpoint', 'fmt_duration', 'StepLog', 'process_means', 'recorder_metrics',
-           'say_above_bar', 'RunLog', 'check_tensorboard', 'TensorBoardLog', 'skip_batches', 'Checkpointer']
+           'LaggedSmoothLoss', 'ForeachSGD', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write',
+           'device_rng_state', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption',
+           'CheckpointError', 'DiskFull', 'torch_save', 'save_checkpoint', 'save_weights', 'load_weights', 'plain',
+           'UnsafeCheckpoint', 'safe_load', 'to_device_tree', 'load_checkpoint', 'fmt_duration', 'StepLog',
+           'process_means', 'recorder_metrics', 'say_above_bar', 'RunLog', 'check_tensorboard', 'TensorBoardLog',
+           'skip_batches', 'Checkpointer']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -187,6 +189,25 @@ class LaggedSmoothLoss(AvgSmoothLoss):
     @property
     def value(self): return self.shown[0]
 
+# %% ../nbs/08_callbacks.ipynb #19273177
+class ForeachSGD(Optimizer):
+    "fastai's `SGD` with L2 weight decay (`decouple_wd=False`) and momentum, stepped with torch's foreach kernels: the same numbers and state."
+    def __init__(self, params, lr, mom:float=0.9, wd:float=0.0):
+        super().__init__(params, [], lr=lr, mom=mom, wd=wd)
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None: raise NotImplementedError("fastai optimizers do not take a closure")
+        for pg, hyper in zip(self.param_lists, self.hypers):
+            ps = [p for p in pg if p.grad is not None]
+            if not ps: continue
+            lr, mom, wd = hyper['lr'], hyper['mom'], hyper['wd']
+            decay = [p for p in ps if self.state[p].get('do_wd', True)] if wd else []
+            if decay: torch._foreach_add_([p.grad for p in decay], decay, alpha=wd)   # L2: the gradient of wd/2 |p|^2
+            avgs = [self.state[p].setdefault('grad_avg', torch.zeros_like(p.grad)) for p in ps]
+            if mom: torch._foreach_mul_(avgs, mom)
+            torch._foreach_add_(avgs, [p.grad for p in ps])                           # fastai's average_grad, no dampening
+            torch._foreach_add_(ps, avgs, alpha=-lr)
+
 # %% ../nbs/08_callbacks.ipynb #b5e11a07
 class FreeGrads(Callback):
     "After each optimizer step, drop the gradients (`grad = None`) instead of fastai's zeroing them in place."
@@ -245,15 +266,17 @@ def _set_device_rng(saved, device) -> str|None:
     now = device_rng_state(device)
     if isinstance(saved, (list, tuple)):   # checkpoints before issue 31: the states of all visible GPUs; this process's is at its index
         if now is None or now['type'] != 'cuda' or now['index'] >= len(saved):
-            return f"the checkpoint holds {len(saved)} GPU random state(s), none for this process's device ({device})"
+            return (f"the checkpoint holds {len(saved)} GPU random state(s), none for this process's device ({device}): its "
+                    "random stream starts anew, so the run is not bit-exact")
         saved = dict(type='cuda', index=now['index'], count=len(saved), state=saved[now['index']])
     if now is None or now['type'] != saved['type']:
-        return f"the checkpoint was written on a {saved['type']} device and this process runs on {device}"
+        return (f"the checkpoint was written on a {saved['type']} device and this process runs on {device}: the device's random "
+                "stream starts anew, so the run is not bit-exact")
     state = saved['state'].cpu()
     if now['type'] == 'cuda': torch.cuda.set_rng_state(state, now['index'])
     else: _STAND_IN_RNG.set_state(state)
     if saved.get('count', now['count']) != now['count']:   # the state is this process's own, so it is restored; said for the record
-        return f"restored on {now['count']} device(s) from a job that saw {saved['count']}"
+        return f"this process's device random state restored, on {now['count']} device(s) from a job that saw {saved['count']}"
     return None
 
 def rng_states(device:str|torch.device|None=None) -> dict:
@@ -595,12 +618,12 @@ class TensorBoardLog(Callback):
         self.steps_per_epoch = len(self.dls.train)
         done = self.log.start_epoch * self.steps_per_epoch + self.resume_step   # steps before this start: later events are purged
         if self.w is None: self.w = SummaryWriter(str(self.log_dir), purge_step=done + 1 if done else None)
-        self.prev = (0, {}, None)
+        self.prev, self.pending = (0, {}, None), []
 
     def after_batch(self):
         if not self.training: return
         g, l, p, means = self.log.global_step, self.log.step_loss, self.log.step_penalty, self.log.diag.means['train']
-        names, vals = ['loss', 'lr'], [l.detach().double().reshape(()), torch.tensor(self.log.last_lr, dtype=torch.float64)]
+        names, vals = ['loss', 'lr'], [l.detach().double().reshape(()), torch.tensor(self.log.last_lr, dtype=torch.float64, device=l.device)]
         if p is not None: names.append('penalty'); vals.append(p.detach().double().reshape(()))
         if means.n:   # the step's mean norms: the epoch's sums now, less those at the previous step
             n0, s0, of = self.prev
@@ -609,24 +632,41 @@ class TensorBoardLog(Callback):
                 if k in means.sums and means.n > n0:
                     names.append(k); vals.append(((means.sums[k] - s0.get(k, 0)) / (means.n - n0)).double().reshape(()))
             self.mark(means)
-        for k, v in zip(names, torch.stack([v.cpu() for v in vals]).tolist()): self.w.add_scalar(f'train/{k}', v, g)   # one sync
+        v = torch.stack([v.to(l.device) for v in vals])
+        if not gpu_paths(v.device): return self._write(g, names, v.tolist())   # the CPU: nothing to wait for
+        self.write_pending(wait=False)   # the steps whose copies have landed; then this step's copy, without waiting
+        buf = host_buffer(len(v), v.device, torch.float64); buf.copy_(v, non_blocking=True)
+        self.pending.append((g, names, buf, copy_event(v.device)))
+
+    def _write(self, g, names, vals):
+        for k, x in zip(names, vals): self.w.add_scalar(f'train/{k}', x, g)
+
+    def write_pending(self, wait:bool=True):
+        "Write the steps whose values were copied to the host, in order; `wait`: all of them, waiting for their copies."
+        while self.pending:
+            g, names, buf, ev = self.pending[0]
+            if ev is not None and not ev.query():
+                if not wait: return
+                ev.synchronize()
+            self._write(g, names, buf.tolist()); self.pending.pop(0)
 
     def mark(self, means):
         "Take `means` (an `EpochMeans`) as they are now as the start of the next step's norms (a resumed epoch's restored sums)."
         self.prev = (means.n, dict(means.sums), means.sums)
 
     def after_epoch(self):   # every number of the epoch's metrics.csv row, at the step that ends the epoch
+        self.write_pending()
         g = (self.log.start_epoch + self.epoch + 1) * self.steps_per_epoch
         for k, v in self.log.history[-1].items():
             if k != 'epoch' and isinstance(v, (int, float)) and math.isfinite(v): self.w.add_scalar(f'epoch/{k}', v, g)
         self.w.flush()
 
     def flush(self):
-        if self.w is not None: self.w.flush()
+        if self.w is not None: self.write_pending(); self.w.flush()
     def after_fit(self): self.close()
     def close(self):
         "Close the event files (the training command also calls it after a fit an exception ended)."
-        if self.w is not None: self.w.close(); self.w = None
+        if self.w is not None: self.write_pending(); self.w.close(); self.w = None
 
 # %% ../nbs/08_callbacks.ipynb #b0babc9e
 def skip_batches(dl, k:int, rng:dict, device=None) -> Callable:

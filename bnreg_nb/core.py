@@ -256,8 +256,9 @@ def subcommands(table:dict,               # name -> a docmented function
     return 0
 
 # %% ../nbs/00_core.ipynb #4027b451
-LAYERS = [['core', 'plots', 'normfree', 'noise', 'data'],   # import nothing of the package: records, the classifier hook, cli; the
-                                                            # figure style; SkipInit and NF-ResNets; a sample's dependence on its batch; data
+LAYERS = [['core'],                                       # imports nothing of the package: records, the classifier hook, cli, the GPU's paths
+          ['plots', 'normfree', 'noise', 'data'],           # the figure style; SkipInit and NF-ResNets; a sample's dependence on its
+                                                            # batch; data (its GPU paths ask `core.gpu_paths`)
           ['norms', 'penalties', 'distributed', 'testing'],   # the normalization switch (registry, Ghost, noise-free); the penalties;
                                                               # processes; the chapters' shared test Learner
           ['models'],                              # architectures and create_model (norms' rewrites included)
