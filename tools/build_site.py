@@ -301,7 +301,7 @@ from pygments.lexer import inherit
 from pygments.token import Number, Text
 
 class ShellLexer(BashLexer):
-    "Bash, with a number a whole token (`0.2`, `1e-4`, not `0` and `.2`) and a word that starts with a digit (`2x`) plain text."
+    "Bash, with a number one token (`0.2`, `1e-4`, not `0` and `.2`), a word that starts with a digit (`2x`) text."
     tokens = {'data': [(r'(?<![\w.-])\d+(\.\d+)?([eE][-+]?\d+)?(?![\w.])', Number), (r'\d[\w.+-]*', Text), inherit]}
 
 class ShellSessionLexer(BashSessionLexer): _innerLexerCls = ShellLexer
@@ -312,8 +312,8 @@ def _lexer(lang:str):
     return get_lexer_by_name(lang or 'text')
 
 def hanging_lines(body:str) -> str:
-    """Each line of highlighted code in a `span.ln` (site.css: it wraps with a hanging indent, under its own indentation + 4),
-    its indentation in `--i`; the newlines stay between the spans, so copied text is the code as written."""
+    """Each line of highlighted code in a `span.ln`, its indentation in `--i` (site.css wraps it under a hanging indent
+    of its own indentation + 4); the newlines stay between the spans, so copied text is the code as written."""
     def one(line):
         text = html.unescape(re.sub(r'<[^>]*>', '', line))
         n = len(text) - len(text.lstrip(' '))
@@ -321,12 +321,13 @@ def hanging_lines(body:str) -> str:
     return '\n'.join(one(l) for l in body.split('\n'))
 
 def code_html(code:str, lang:str='python') -> str:
-    "A Quarto-style highlighted code block: its lines wrap with a hanging indent (`hanging_lines`), none hides sideways."
+    "A Quarto-style highlighted code block; its lines wrap under a hanging indent (`hanging_lines`), none hides."
     try: lexer = _lexer(lang)
     except ClassNotFound: lexer, lang = get_lexer_by_name('text'), 'text'
     body = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip('\n')
     if lang in SHELLS: body = keep_flags_whole(body)
-    return f'<div class="sourceCode"><pre class="sourceCode {html.escape(lang or "")}"><code>{hanging_lines(body)}</code></pre></div>'
+    pre = f'<pre class="sourceCode {html.escape(lang or "")}"><code>{hanging_lines(body)}</code></pre>'
+    return f'<div class="sourceCode">{pre}</div>'
 
 _re_pandoc_attr_link = re.compile(r'(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)\{([^}\n]*)\}')
 _re_fence_div = re.compile(r'^(:{3,})\s*(\{[^}]*\}|[\w-]+)?\s*$')
@@ -622,7 +623,8 @@ def search_sections(soup, page:str, title:str) -> list[list]:
             c = BeautifulSoup(str(el), 'html.parser')
             for x in c.select('.anchor-link, .katex-html'): x.decompose()
             secs.append([el['id'], ' '.join(c.get_text(' ').split()), [], [], bool(el.find_parent(class_='doc-entry'))])
-    return [[a, h, ' '.join(' '.join(x).split()), ' '.join(' '.join(k).split())] + [1] * api for a, h, x, k, api in secs if x or k or a]
+    flat = lambda parts: ' '.join(' '.join(parts).split())
+    return [[a, h, flat(x), flat(k)] + [1] * api for a, h, x, k, api in secs if x or k or a]
 
 # Search ranks a section by its words (site.js), times its page's weight here: the pages a reader works from (start
 # here, the training command, using a finished run) come before mechanism and API pages for the same words; the
@@ -632,7 +634,8 @@ SEARCH_WEIGHTS = {'index.html': 1.4, 'reproductions/commands.html': 1.4,
 
 def search_index(pages:list[tuple[str, str, object]]) -> dict:
     """The site's search index from (page path, title, content soup) triples:
-    {'pages': [[path, title(, weight)]], 'sections': [[page, anchor, heading, prose, code(, 1 if an API entry)]]}; a weight only where it is not 1."""
+    {'pages': [[path, title(, weight)]], 'sections': [[page, anchor, heading, prose, code(, 1 if an API entry)]]};
+    a weight only where it is not 1."""
     res = {'pages': [], 'sections': []}
     for i, (page, title, soup) in enumerate(pages):
         res['pages'].append([page, title] + ([SEARCH_WEIGHTS[page]] if page in SEARCH_WEIGHTS else []))

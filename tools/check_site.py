@@ -21,7 +21,8 @@ anything a reader would trip over. The rules (`RULES` below names them; a failur
 - layout: the content column is at least 700 px wide at 1280 px; nothing is wider than its column unless it
   is inside its own scrolling box (overflow-x: auto/scroll), nothing is cut off by a clipping box, and the page
   never scrolls sideways; no element of any kind hides content sideways (scrollWidth > clientWidth), except display
-  math in a visible frame meant to scroll (counted); at 390 px the chapter menu is behind a toggle (the first screen shows the page);
+  math in a visible frame meant to scroll (counted); at 390 px the chapter menu is behind a toggle (the first
+  screen shows the page);
 - reader tools: a search box on every page whose index finds pages (over http and from file://) and puts the answer
   to each of ten readers' questions first (SEARCH_QUESTIONS), a copy
   button on every code block (and it copies), a changelog page and an API page in the sidebar.
@@ -49,7 +50,7 @@ SHORT_NAMES = {'bn': 'batchnorm', 'batch': 'batchnorm', 'batch norm': 'batchnorm
                'ghost bn': 'ghost batchnorm', 'noise-free bn': 'noise-free batchnorm'}
 MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed on a desktop screen
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
-SIDEWAYS_PX = 2                   # px of content an element may hide sideways (rounding) before the sideways rule fails it
+SIDEWAYS_PX = 2                   # px of content an element may hide sideways (rounding) before the rule fails it
 # readers' questions typed into search, and the section (page#anchor) or page that must come first (issue 33)
 SEARCH_QUESTIONS = [('install', 'index.html#quick-start'), ('Fixup learning rate', 'train.html#fixups-own-defaults'),
                     ('claims', 'reproductions/paper.html'), ('resume', 'train.html#kill-and-resume'),
@@ -84,18 +85,21 @@ RULES = {  # rule: what it means (printed with a failure)
     'column': f'the content column is narrower than {MIN_COLUMN} px at {DESKTOP} px',
     'too-wide': 'wider than its column, and not inside a box that scrolls',
     'cut-off': 'content cut off by a box that clips it',
-    'sideways': ('content hidden sideways: an element whose content is wider than its box (it must be scrolled, or spills out): '
-                 'code and outputs wrap (site.css), display math shrinks or scrolls in a visible frame (site.js, .scroll-frame)'),
+    'sideways': ('content hidden sideways: an element whose content is wider than its box (it must be scrolled, or '
+                 'spills out): code and outputs wrap (site.css), display math shrinks or scrolls in a visible frame '
+                 '(site.js, .scroll-frame)'),
     'command-cut': 'a shell command that does not show whole (its box scrolls): break it with a line continuation (\\)',
     'output-cut': 'a printed output (stdout, stderr) that does not show whole (its box scrolls): site.css wraps them; a line without a break point?',
-    'variant-color': ("a variant drawn in different colours on the site's figures (its name in any case or short form: 'bn' is "
-                      "BatchNorm), or two variants in one colour in a figure: draw them with bnreg_nb.plots.palette / variant_color"),
+    'variant-color': ("a variant drawn in different colours on the site's figures (its name in any case or short form: "
+                      "'bn' is BatchNorm), or two variants in one colour in a figure: draw them with "
+                      "bnreg_nb.plots.palette / variant_color"),
     'table-width': (f'a table wider than the column: at {DESKTOP} px keep the columns a reader needs (at most 7) and round the numbers; '
                     f'at {PHONE} px site.js stacks a wide table into one card per row, so a table that still scrolls is a stacking failure'),
     'page-width': 'the page scrolls sideways',
     'phone-menu': f'at {PHONE} px the chapter menu is not behind a toggle',
     'search': 'search missing or not working',
-    'search-answer': "a reader's question (SEARCH_QUESTIONS) whose first search result is not its answer: tune the ranking in tools/site/site.js",
+    'search-answer': ("a reader's question (SEARCH_QUESTIONS) whose first search result is not its answer: "
+                      "tune the ranking in tools/site/site.js"),
     'copy': 'a code block without a working copy button',
     'site': 'site-wide',
 }
@@ -130,7 +134,7 @@ def variant_of(label:str) -> str|None:
     return names[max(hits, key=len)] if hits else None
 
 def color_key(label:str) -> str|None:
-    "What the site-wide colour rule compares: a variant's name or short name as its variant; a longer label as itself (lowercase)."
+    "What the site-wide colour rule compares: a variant's name or short name as its variant, a longer label as itself."
     low = ' '.join(label.lower().split())
     return _variant_names().get(low, low) if variant_of(label) else None
 
@@ -283,7 +287,8 @@ PROBE = r"""() => {
 LAYOUT = r"""() => {
   const main = document.querySelector('#content');
   const vw = document.documentElement.clientWidth, vh = window.innerHeight;
-  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], sideways: [], frames: 0, column: 0, widest: [], commands: [], outputs: [], tables: []};
+  const res = {vw, pageWidth: document.documentElement.scrollWidth, wide: [], cut: [], sideways: [], frames: 0,
+               column: 0, widest: [], commands: [], outputs: [], tables: []};
   if (!main) return res;
   const cs = getComputedStyle(main), box = main.getBoundingClientRect();
   const left = box.left + parseFloat(cs.paddingLeft), right = box.right - parseFloat(cs.paddingRight);
@@ -313,11 +318,11 @@ LAYOUT = r"""() => {
       res.wide.push({...desc(el), by: Math.round(Math.max(r.right - right, left - r.left))});
     }
   }
-  // anything hidden sideways: an element whose content is wider than its box (it scrolls, or spills), of any kind, reported
-  // once (not again inside a reported one); a visible frame that is meant to scroll (.scroll-frame with a border) is counted
+  // anything hidden sideways: an element whose content is wider than its box (it scrolls, or spills), of any kind,
+  // reported once (not again inside a reported one); a visible frame meant to scroll (.scroll-frame) is counted
   for (const el of main.querySelectorAll('*')) {
     if (el.clientWidth <= 0 || el.scrollWidth <= el.clientWidth + SIDEWAYS_PX || el.closest('.katex-mathml')) continue;
-    if (el.tagName === 'TABLE') continue;   // a table wider than the column is the table-width rule's (it says what to do)
+    if (el.tagName === 'TABLE') continue;   // a wide table is the table-width rule's (it says what to do)
     const frame = el.closest('.scroll-frame');
     if (frame && parseFloat(getComputedStyle(frame).borderLeftWidth) > 0) { if (frame === el) res.frames++; continue; }
     if (res.sideways.some(p => p.node.contains(el))) continue;
@@ -343,7 +348,8 @@ LAYOUT = r"""() => {
   res.images = [...main.querySelectorAll('img')].map(i => ({url: i.currentSrc || i.src, nw: i.naturalWidth, w: i.getBoundingClientRect().width}));
   res.searchVisible = vis(document.querySelector('#search input')) || vis(document.querySelector('button.search-toggle'));
   return res;
-}""".replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS)).replace('SIDEWAYS_PX', str(SIDEWAYS_PX))   # the shell blocks build_site keeps flags whole in
+}""".replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS))   # the shell blocks build_site keeps flags whole in
+LAYOUT = LAYOUT.replace('SIDEWAYS_PX', str(SIDEWAYS_PX))   # the shell blocks build_site keeps flags whole in
 
 def expected_api():
     "Exported top-level functions and classes, by the page nbdev documents them on (from the library's _modidx)."
@@ -466,7 +472,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             for q in targets:
                 search_checks.append((q, 'http', try_search(ctx, f'{base}/{q}', want)))
             search_checks.append((pages[0], 'file://', try_search(ctx, (site / pages[0]).as_uri(), want)))
-            asked = [(q, w) for q, w in SEARCH_QUESTIONS if w.split('#')[0] in all_pages]   # readers' questions: the answer first
+            asked = [(q, w) for q, w in SEARCH_QUESTIONS if w.split('#')[0] in all_pages]   # the answer first
             search_checks += try_questions(ctx, f'{base}/{pages[0]}', asked)
             for probe in heading_probes(site, pages):   # ranking: a section's heading typed whole comes first, above prose and code
                 search_checks.append((probe['page'], 'ranking', try_ranking(ctx, f'{base}/{pages[0]}', probe)))
@@ -551,7 +557,8 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                     legend = json.loads(chunks.get('bnreg:colors') or '{}')
                     for label, col in legend.items():
                         if key := color_key(label): colors[key][col].add(page_path)
-                    for msg in shared_colors(legend): F(page_path, 'variant-color', f'{rel}: two variants in one colour: {msg}')
+                    for msg in shared_colors(legend):
+                        F(page_path, 'variant-color', f'{rel}: two variants in one colour: {msg}')
                 if px is not None and px < (MIN_TEXT_PX if width == DESKTOP else PHONE_TEXT_PX) - 1e-6:
                     F(page_path, 'figure-text', f'at {width} px: {rel}: {chunks["bnreg:font-pt"]} pt at {chunks["bnreg:dpi"]} dpi '
                                                 f'shown {im["w"]:.0f} of {im["nw"]} px wide = {px:.1f} px')
@@ -561,7 +568,9 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             for w in L.get('outputs', []): F(page_path, 'output-cut', f'at {width} px: {w["by"]} px hidden: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L.get('tables', []): F(page_path, 'table-width', f'at {width} px: {w["by"]} px wider than the column: "{w["text"][:60]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             counts[f'frames{width}'] += L['frames']
-            for w in L['sideways']: F(page_path, 'sideways', f'at {width} px: {w["el"]} hides {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
+            for w in L['sideways']:
+                F(page_path, 'sideways', f'at {width} px: {w["el"]} hides {w["by"]} px: "{w["text"]}"'
+                                         + (f' (near #{w["where"]})' if w['where'] else ''))
             for w in L['cut']: F(page_path, 'cut-off', f'at {width} px: {w["el"]} cuts {w["by"]} px: "{w["text"]}"' + (f' (near #{w["where"]})' if w['where'] else ''))
             if L['pageWidth'] > L['vw'] + 1:
                 F(page_path, 'page-width', f'at {width} px the page is {L["pageWidth"]} px wide; widest: ' + '; '.join(f'{d["el"]} "{d["text"][:40]}"' for d in L['widest']))
@@ -588,8 +597,9 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
             if not any(need in t for t in side_text): F('site', 'navigation', f'no {need} page in the sidebar')
     print(f'[check] {len(results)} pages at {DESKTOP} and {PHONE} px in {browse_s:.0f} s: {counts["images"]} images '
           f'({counts["figures"]} PNG figures), {counts["links"]} internal links ({counts["anchors"]} to anchors), '
-          f'{counts["math"]} formulas ({counts[f"frames{DESKTOP}"]} at {DESKTOP} px and {counts[f"frames{PHONE}"]} at {PHONE} px '
-          f'scroll in a frame), {counts["api"]} API entries expected ({counts["entries"]} shown), {counts["code"]} code blocks'
+          f'{counts["math"]} formulas ({counts[f"frames{DESKTOP}"]} at {DESKTOP} px and '
+          f'{counts[f"frames{PHONE}"]} at {PHONE} px scroll in a frame), {counts["api"]} API entries expected '
+          f'({counts["entries"]} shown), {counts["code"]} code blocks'
           + (f'; screenshots in {shots}' if screenshots else ''))
     return fails
 
@@ -674,7 +684,7 @@ def try_ranking(ctx, url:str, probe:dict) -> bool|str:
     finally: pg.close()
 
 def try_questions(ctx, url:str, questions:list[tuple[str, str]]) -> list[tuple]:
-    "Type each question into the search box of the page at `url`: its first result must be its answer (a section, or any on a page)."
+    "Type each question into the search box of the page at `url`: its first result must be its answer (section, page)."
     pg, res = ctx.new_page(), []
     try:
         pg.goto(url, wait_until='load', timeout=60_000)
@@ -685,7 +695,8 @@ def try_questions(ctx, url:str, questions:list[tuple[str, str]]) -> list[tuple]:
             except Exception: res.append((want.split('#')[0], 'answer', f'no results for {q!r}')); continue
             href = urlsplit(pg.eval_on_selector('#search-results a', 'a => a.href'))
             first = unquote(href.path.lstrip('/') + (f'#{href.fragment}' if '#' in want else ''))
-            res.append((want.split('#')[0], 'answer', True if first == want else f'for {q!r} the first result is {first}, not {want}'))
+            res.append((want.split('#')[0], 'answer',
+                        True if first == want else f'for {q!r} the first result is {first}, not {want}'))
     except Exception as e: res.append(('site', 'answer', f'{type(e).__name__}: {str(e)[:200]}'))
     finally: pg.close()
     return res
@@ -775,13 +786,14 @@ def self_test():
     src2page = {'03_fixup.ipynb': 'fixup.html', 'index.ipynb': 'index.html', 'reproductions/paper.ipynb': 'reproductions/paper.html'}
     assert select_pages(list(src2page.values()), src2page, '03_fixup, index,reproductions/paper') == list(src2page.values())
     assert select_pages(['fixup.html'], src2page, 'fixup') == ['fixup.html']
-    assert variant_of('bn') == variant_of('BatchNorm') == 'batchnorm' and variant_of('fixup') == 'fixup'   # short names, any case
+    assert variant_of('bn') == variant_of('BatchNorm') == 'batchnorm' and variant_of('fixup') == 'fixup'   # any case
     assert variant_of('Fixup + Dropout 0.3') == 'fixup + dropout' and variant_of('ghost 32') != variant_of('ghost 8')
     assert variant_of('no normalization (He init)') == 'no normalization' and variant_of('epoch') is None
     assert color_key('bn') == color_key('BatchNorm') and color_key('NF-ResNet, measured') == 'nf-resnet, measured'
     assert color_key('$\\propto 1/\\sqrt{B}$') is None
-    assert shared_colors({'ghost 8': '#bcbd22', 'ghost 32': '#bcbd22', 'BatchNorm': '#1f77b4'}) == ['"ghost 8" and "ghost 32" in #bcbd22']
-    assert shared_colors({'NF-ResNet, measured': '#393b79', 'NF-ResNet, predicted': '#393b79', 'x': '#393b79'}) == []   # one variant
+    two = {'ghost 8': '#bcbd22', 'ghost 32': '#bcbd22', 'BatchNorm': '#1f77b4'}
+    assert shared_colors(two) == ['"ghost 8" and "ghost 32" in #bcbd22']
+    assert shared_colors({'NF-ResNet, measured': '#393b79', 'NF-ResNet, predicted': '#393b79', 'x': '#393b79'}) == []
     assert 'SHELL_BLOCKS' not in LAYOUT and all(f"pre.{lang}" in LAYOUT for lang in SHELLS)   # command-cut reads build_site's shells
     print('[check] self-test passed')
 

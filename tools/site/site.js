@@ -106,8 +106,8 @@
   });
   if (tables.length) { stack(); let tick = false; window.addEventListener('resize', () => { if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; stack(); }); } }); }
 
-  /* display math wider than the column shrinks to fit, to MATH_MIN of its size at most; what still does not fit scrolls in
-     a visible frame (site.css .scroll-frame), so that a reader sees there is more */
+  /* display math wider than the column shrinks to fit, to MATH_MIN of its size at most; what still does not fit
+     scrolls in a visible frame (site.css .scroll-frame), so that a reader sees there is more */
   const MATH_MIN = 0.75;
   const maths = [...document.querySelectorAll('#content .math.display')];
   const fit = () => maths.forEach(m => {
@@ -116,7 +116,13 @@
     m.style.fontSize = Math.max(MATH_MIN, 0.98 * m.clientWidth / m.scrollWidth) + 'em';
     if (m.scrollWidth > m.clientWidth + 1) m.classList.add('scroll-frame');
   });
-  if (maths.length) { fit(); let tick = false; window.addEventListener('resize', () => { if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; fit(); }); } }); }
+  if (maths.length) {
+    fit();
+    let tick = false;
+    window.addEventListener('resize', () => {
+      if (!tick) { tick = true; requestAnimationFrame(() => { tick = false; fit(); }); }
+    });
+  }
 
   /* search: the index is loaded the first time the box is used */
   const box = document.querySelector('#search input');
@@ -134,8 +140,8 @@
     index = ix.sections.map(([p, a, h, x, k, api]) => {
       const [page, title, w = 1] = ix.pages[p];
       k = k || '';
-      return {page, title, a, h, x, k, w, lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase(), lk: k.toLowerCase(),
-              hw: words(h), api: !!api};
+      return {page, title, a, h, x, k, w, hw: words(h), api: !!api,
+              lt: title.toLowerCase(), lh: h.toLowerCase(), lx: x.toLowerCase(), lk: k.toLowerCase()};
     });
     avgX = index.reduce((n, e) => n + e.lx.length, 0) / index.length || 1;
     avgK = index.reduce((n, e) => n + e.lk.length, 0) / index.length || 1;
@@ -145,23 +151,29 @@
   const reEsc = s => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const mark = (s, alts) => {
     let h = esc(s);
-    if (alts.length) h = h.replace(new RegExp(`(?<![A-Za-z0-9])(${alts.map(a => reEsc(esc(a))).join('|')})`, 'gi'), m => `<mark>${m}</mark>`);
+    const re = new RegExp(`(?<![A-Za-z0-9])(${alts.map(a => reEsc(esc(a))).join('|')})`, 'gi');
+    if (alts.length) h = h.replace(re, m => `<mark>${m}</mark>`);
     return h;
   };
   /* the reader's words: a word or phrase of a group finds any other of its group (a reader says "install", the site
      "set up"); little words count for nothing; a term matches at the start of a word ("resume" finds "resumed") */
-  const SYNONYMS = [['install', 'installation', 'getting started', 'quick start', 'bootstrap'], ['learning rate', 'learning-rate', 'lr'],
-                    ['gpu', 'cuda'], ['multi-gpu', 'several gpus', 'multi-process', 'distributed']];
-  const STOP = new Set('a an and are at by do does for from how i in is it of on or the to what when where which with'.split(' '));
+  const SYNONYMS = [['install', 'installation', 'getting started', 'quick start', 'bootstrap'],
+                    ['learning rate', 'learning-rate', 'lr'], ['gpu', 'cuda'],
+                    ['multi-gpu', 'several gpus', 'multi-process', 'distributed']];
+  const STOP = new Set('a an and are at by do does for from how i in is it of on or the to what when where which with'
+                       .split(' '));
   function words(s) { return (s.toLowerCase().match(/[a-z0-9-]+/g) || []).filter(w => w.length > 1 && !STOP.has(w)); }
-  const stem = w => w.length > 4 ? w.replace(/(ies|es|s|y|ing|ed)$/, '') : w;   // "penalty" finds "penalties", "claims" "claim"
+  const stem = w => w.length > 4 ? w.replace(/(ies|es|s|y|ing|ed)$/, '') : w;   // "penalty" finds "penalties"
   function parse(q) {                               // the query's terms, each a list of alternatives (regexes)
     let s = ` ${q.toLowerCase().replace(/\s+/g, ' ')} `;
     const groups = [];
-    for (const g of SYNONYMS) { const w = g.find(w => s.includes(` ${w} `)); if (w) { groups.push(g); s = s.replace(` ${w} `, ' '); } }
+    for (const g of SYNONYMS) {
+      const w = g.find(w => s.includes(` ${w} `));
+      if (w) { groups.push(g); s = s.replace(` ${w} `, ' '); }
+    }
     groups.push(...s.split(' ').filter(w => w && !STOP.has(w)).map(w => [w]));
-    return groups.map(g => g.map(stem)).map(g => ({alts: g, re: new RegExp(`(?<![a-z0-9])(${g.map(reEsc).join('|')})`, 'g'),
-                                                   words: g.flatMap(a => a.split(/[\s-]/))}));
+    return groups.map(g => g.map(stem)).map(g => ({alts: g, words: g.flatMap(a => a.split(/[\s-]/)),
+                                                   re: new RegExp(`(?<![a-z0-9])(${g.map(reEsc).join('|')})`, 'g')}));
   }
   const count = (s, re) => (s.match(re) || []).length;
   // how much n matches in a text of length len weigh (BM25's saturation): the first few count most, and a long text
@@ -181,11 +193,12 @@
         score += (inH ? 20 : 0) + (inT ? 8 : 0) + (nX ? 16 * tf(nX, e.lx.length, avgX) : 4 * tf(nK, e.lk.length, avgK));
       }
       if (!all) continue;
-      // a heading typed whole (two words or more) finds its section: its words count twice; a heading that is mostly the
-      // query's words is its answer ("Kill and resume" before "Exact resume on an image folder")
+      // a heading typed whole (two words or more) finds its section: its words count twice; a heading that is mostly
+      // the query's words is its answer ("Kill and resume" before "Exact resume on an image folder")
       if (phrase.includes(' ') && e.lh.includes(phrase)) score += 20 * terms.length;
-      const cover = e.hw.length ? e.hw.filter(w => terms.some(t => t.words.some(a => w.startsWith(a)))).length / e.hw.length : 0;
-      score = (score + 20 * cover + (e.a ? 0 : 2)) * e.w * (e.api ? 0.6 : 1);   // a reader's question wants prose, not an API entry
+      const covered = e.hw.filter(w => terms.some(t => t.words.some(a => w.startsWith(a)))).length;
+      const cover = e.hw.length ? covered / e.hw.length : 0;
+      score = (score + 20 * cover + (e.a ? 0 : 2)) * e.w * (e.api ? 0.6 : 1);   // prose before an API entry
       hits.push({e, score: Math.round(score * 10) / 10});
     }
     hits.sort((a, b) => b.score - a.score);
@@ -199,7 +212,8 @@
     return res.map(e => {                           // the snippet: prose around the first term, else the code around it
       const [txt, low] = e.lx.search(first) >= 0 || e.lk.search(first) < 0 ? [e.x, e.lx] : [e.k, e.lk];
       const i = Math.max(0, low.search(first) - 60);
-      return {e, snip: (i ? '…' : '') + txt.slice(i, i + 180) + (i + 180 < txt.length ? '…' : ''), alts: terms.flatMap(t => t.alts)};
+      const snip = (i ? '…' : '') + txt.slice(i, i + 180) + (i + 180 < txt.length ? '…' : '');
+      return {e, snip, alts: terms.flatMap(t => t.alts)};
     });
   }
   function show(q) {
@@ -207,10 +221,12 @@
     out.hidden = false;
     out.innerHTML = res.length ? res.map(({e, snip, alts}) =>
       `<a href="${esc(root + '/' + e.page + (e.a ? '#' + e.a : ''))}"><span class="search-where">${mark(e.title, [])}` +
-      `${e.h && e.h !== e.title ? ' › ' + mark(e.h, alts) : ''}</span><span class="search-snippet">${mark(snip, alts)}</span></a>`).join('')
+      `${e.h && e.h !== e.title ? ' › ' + mark(e.h, alts) : ''}</span>` +
+      `<span class="search-snippet">${mark(snip, alts)}</span></a>`).join('')
       : `<div class="search-none">Nothing found for “${esc(q)}”.</div>`;
   }
-  window.bnregSearch = q => load().then(() => search(q).map(({e}) => [e.page + (e.a ? '#' + e.a : ''), e.score]));   // for tests: hits and scores
+  // for tests and tuning: the hits of a query and their scores
+  window.bnregSearch = q => load().then(() => search(q).map(({e}) => [e.page + (e.a ? '#' + e.a : ''), e.score]));
   function closeResults() { if (out) out.hidden = true; }
   let pending = 0;
   box.addEventListener('focus', () => { load().catch(() => {}); });
