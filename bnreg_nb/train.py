@@ -15,26 +15,29 @@ from fastai.callback.progress import noop   # the very object ProgressCallback c
 from fastcore.imports import in_ipython
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.training import GradientClip
+from fastai.callback.mixup import MixUp
 from fastai.learner import Learner
 from fastai.optimizer import SGD, RMSProp
 from fastai.torch_core import trainable_params, num_distrib, to_device
-from .core import run_record, unwrap_model, native_bf16, Flag, add_flags
+from .core import run_record, unwrap_model, native_bf16, Flag, add_flags, gpu_paths
 from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options, norm_companion, norm_tag, check_norm, NORMS
-from .models import create_model, list_archs, IMAGENET_RESNETS
+from .models import create_model, list_archs, IMAGENET_RESNETS, zero_init_last_
 from .fixup import fixup_, fixup_splitter
 from .penalties import make_penalty, check_penalty
 from .diagnostics import NormDiagnostics
-from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage
+from .data import (get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage, ImageFiles, SMALL_DATASETS,
+                           DATASET_ALIASES)
 from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
                                 Checkpointer, TensorBoardLog, FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
-                                EXIT_NO_SPACE, DiskFull, StepLog, AGC, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard)
+                                EXIT_NO_SPACE, DiskFull, StepLog, AGC, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard, ForeachSGD)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
-           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'fixup_defaults', 'command_flags', 'ConfigError', 'recipe_config',
-           'build_parser', 'resolve_config', 'check_config', 'default_out', 'peak_lrs', 'fixed_batch', 'build_model',
-           'make_learner', 'small_input_note', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
+           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'is_image_folder', 'default_recipe', 'fixup_defaults',
+           'command_flags', 'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config',
+           'default_out', 'peak_lrs', 'fixed_batch', 'build_model', 'make_learner', 'small_input_note', 'run_callbacks',
+           'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #4ef640e2
 RECIPES = {
@@ -43,12 +46,27 @@ RECIPES = {
                "images for validation, 3 epochs; a few minutes on 2 CPU cores.",
         arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=3, bs=128, lr=0.1, wd=5e-4, warmup=0.5,
         schedule='cosine', workers=0),
+    'folder-quick': dict(
+        _about="A short run on a small image folder with a CIFAR-style network (the embedded default's values, on your "
+               "folder): 10,000 training images at most, 3 epochs; an ImageNet network on an image folder takes its "
+               "ImageNet recipe instead.",
+        n_train=10_000, epochs=3, bs=128, lr=0.1, wd=5e-4, warmup=0.5, schedule='cosine', workers=0),
     'paper-resnet50': dict(
         _about="Standard ImageNet ResNet-50 recipe (Goyal et al. 2017): 90 epochs, SGD momentum 0.9, lr 0.1 "
-               "per 256 images, wd 1e-4, 5-epoch warm-up, step decay x0.1 at epochs 30/60/80, RandomResizedCrop 224 + flip.",
-        _source='confirmed: the standard recipe; the paper does not publish its own',
-        arch='resnet50', epochs=90, bs=128, lr=0.1, mom=0.9, wd=1e-4, warmup=5.0, schedule='step', image_size=224,
-        workers=12, precision='bf16', channels_last=True),
+               "per 256 images, wd 1e-4 on the weights only (not on BatchNorm's or the biases), zero-γ in each block's last "
+               "BatchNorm, 5-epoch linear warm-up (here from 0; theirs from the 256-image rate), step decay x0.1 at epochs "
+               "30/60/80, RandomResizedCrop 224 + flip.",
+        _source='confirmed: Goyal et al. 2017 (sections 2.2, 3, 5.1); the paper does not publish its own',
+        arch='resnet50', epochs=90, bs=128, lr=0.1, mom=0.9, wd=1e-4, wd_bn_bias=False, zero_gamma=True, warmup=5.0,
+        schedule='step', image_size=224, workers=12, precision='bf16', channels_last=True),
+    'paper-resnet50-fixup': dict(
+        _about="Fixup's ImageNet recipe (Zhang, Dauphin & Ma 2019, and their official imagenet_train.py): ResNet-50 "
+               "without normalization, Fixup init, 90 epochs, lr 0.1 per 256 images (their batch: 256), Fixup's scalars at a "
+               "tenth, SGD momentum 0.9, wd 1e-4 on all parameters, no warm-up, step decay x0.1 (theirs at epochs 30 "
+               "and 60; this command's step schedule also at 80), mixup alpha 0.7, RandomResizedCrop 224 + flip.",
+        _source='confirmed: the Fixup paper and its official code',
+        arch='resnet50', norm='none', init='fixup', epochs=90, bs=128, lr=0.1, mom=0.9, wd=1e-4, warmup=0.0,
+        schedule='step', mixup=0.7, image_size=224, workers=12, precision='bf16', channels_last=True),
     'paper-efficientnet': dict(
         _about="RECONSTRUCTED EfficientNet ImageNet recipe (after Tan & Le 2019): RMSProp (mom 0.9, decay 0.9, eps 1e-3), "
                "lr 0.016 per 256 images, wd 1e-5, label smoothing 0.1, dropout 0.2, 350 epochs, 5-epoch warm-up, "
@@ -59,8 +77,22 @@ RECIPES = {
         channels_last=True),
 }
 DEFAULT_RECIPE = 'fmnist-quick'
-NEEDS_DATA = ('paper-resnet50', 'paper-efficientnet')   # ImageNet recipes: --data must be given
+NEEDS_DATA = ('folder-quick', 'paper-resnet50', 'paper-resnet50-fixup', 'paper-efficientnet')   # --data must be given
 
+def is_image_folder(data:str|None) -> bool:
+    "Is `--data` an image folder (a path), rather than a dataset by name (`fashion-mnist`, `cifar10:/folder`, ...) or `synthetic`?"
+    if data is None: return False
+    name = str(data).split(':', 1)[0].lower()
+    return name not in SMALL_DATASETS and name not in DATASET_ALIASES and name != 'synthetic'
+
+def default_recipe(data:str|None=None, arch:str|None=None, init:str|None=None) -> tuple[str, str|None]:
+    "The recipe of a command without --recipe, and why (None: the embedded default): an image folder takes the ImageNet recipe of an ImageNet network, or `folder-quick`."
+    if not is_image_folder(data): return DEFAULT_RECIPE, None
+    a = arch or 'resnet20'
+    if a.startswith('efficientnet'): return 'paper-efficientnet', f'an image folder and --arch {a}'
+    if a in IMAGENET_RESNETS:
+        return ('paper-resnet50-fixup' if init == 'fixup' else 'paper-resnet50'), f'an image folder and --arch {a}'
+    return 'folder-quick', f'an image folder and the CIFAR-style --arch {a}'
 
 # %% ../nbs/10_train.ipynb #f1d0a002
 FIXUP_DEFAULTS = dict(lr=0.2, warmup=2.0, clip=5.0)   # Fixup's tuned recipe: the fmnist study's held-out choice (nbs/results/study/fmnist)
@@ -100,12 +132,18 @@ FLAGS = dict(
     bs=Flag(int, 128, "batch size per device (process)"),
     lr=Flag(float, 0.1, "peak learning rate for a global batch of 256 images; scaled linearly by the global batch (bs x processes)"),
     mom=Flag(float, 0.9, "momentum (SGD) / first moment (RMSProp)"),
-    wd=Flag(float, 5e-4, "weight decay (L2, on all parameters)"),
+    wd=Flag(float, 5e-4, "weight decay (L2; on every parameter unless --no-wd-bn-bias)"),
+    wd_bn_bias=Flag(bool, True, "also decay BatchNorm's scales and shifts and every bias (fastai's wd_bn_bias); --no-wd-bn-bias "
+                                "leaves them out, as Goyal et al. do"),
+    zero_gamma=Flag(bool, False, "start the scale of each residual branch's last BatchNorm at 0, so that every block starts as its "
+                                 "shortcut (Goyal et al.; torchvision's zero_init_residual)"),
     warmup=Flag(float, 0.0, "linear warm-up length in epochs (fractions allowed)"),
     schedule=Flag(str, 'cosine', "learning-rate schedule after warm-up: cosine, step (x0.1 at 1/3, 2/3 and 8/9 of training), onecycle (fastai's, own warm-up)",
                   ('cosine', 'step', 'onecycle')),
     opt=Flag(str, 'sgd', "optimizer: sgd or rmsprop", ('sgd', 'rmsprop')),
     label_smoothing=Flag(float, 0.0, "label smoothing of the cross-entropy"),
+    mixup=Flag(float, 0.0, "mixup's alpha (fastai's MixUp: each batch mixed with a permutation of itself, weights from "
+                           "Beta(alpha, alpha)); 0: no mixup. Fixup's ImageNet recipe uses 0.7"),
     clip=Flag(float, None, "clip the gradients' global L2 norm to this value (fastai's GradientClip; 0: no clipping)"),
     agc=Flag(float, None, "adaptive gradient clipping (NFNets): clip each unit's gradient to this fraction of its weight norm (e.g. 0.01; timm's adaptive_clip_grad; the classifier is not clipped)"),
     precision=Flag(str, 'fp32', "fp32, bf16 (autocast), fp16 (autocast + loss scaling; GPU only), or auto: bf16 where the device computes bfloat16 "
@@ -206,11 +244,11 @@ def resolve_config(args:argparse.Namespace|dict) -> dict:
         cfg['out'] = str(resume)
         return {**cfg, '_source': src, '_resume': str(resume)}
     named = explicit.pop('recipe', None)
-    name = named or DEFAULT_RECIPE
+    name, why = (named, 'flag') if named else default_recipe(explicit.get('data'), explicit.get('arch'), explicit.get('init'))
     src = {k: ('recipe' if k in RECIPES[name] else 'default') for k in BASE}
-    src.update({k: 'flag' for k in explicit})
+    src.update({k: 'flag' for k in explicit}); src['recipe'] = why if named else f'chosen for {why}; --recipe to choose another' if why else 'default'
     cfg = {**recipe_config(name), **explicit}
-    if cfg['init'] == 'fixup' and not named:   # Fixup's tuned values, not the embedded default's (BatchNorm's)
+    if cfg['init'] == 'fixup' and not named and name in (DEFAULT_RECIPE, 'folder-quick'):   # Fixup's tuned values, not BatchNorm's
         for k, v in fixup_defaults(cfg['epochs']).items():
             if k in explicit or (k == 'warmup' and cfg['schedule'] == 'onecycle'): continue   # onecycle: its own warm-up
             cfg[k], src[k] = v, FIXUP_SOURCE
@@ -231,7 +269,12 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     if c['init'] == 'fixup' and c['arch'].startswith('efficientnet'):
         raise ConfigError("--init fixup is defined for ResNets and Wide-ResNets, not EfficientNets: use --init default.")
     if c['recipe'] in NEEDS_DATA and not c['data']:
-        raise ConfigError(f"--recipe {c['recipe']} is an ImageNet recipe: pass --data /path/to/imagenet (train/<class>/, val/<class>/), or --data synthetic to benchmark.")
+        raise ConfigError(f"--recipe {c['recipe']} is a recipe for an image folder: pass --data /path/to/imagenet (train/<class>/, val/<class>/), or --data synthetic to benchmark.")
+    if device_type == 'xla' and world_size > 1:   # fastai's optimizer is not Accelerate's: its gradients would not be reduced on XLA
+        raise ConfigError(f"{world_size} TPU cores would each train alone: this command's data parallelism on TPUs (gradients reduced "
+                          "inside Accelerate's optimizer wrapper) is not built and tested yet. Run on one TPU core "
+                          "(accelerate launch --tpu --num_processes 1), or on GPUs.")
+    if c.get('mixup', 0) < 0: raise ConfigError(f"--mixup is Beta(alpha, alpha)'s alpha, positive (or 0: no mixup); got {c['mixup']}")
     for k in ('epochs', 'bs'):
         if c[k] < 1: raise ConfigError(f"{flag(k)} must be at least 1, got {c[k]}")
     if not c['lr'] > 0: raise ConfigError(f"--lr must be positive, got {c['lr']}")
@@ -257,6 +300,9 @@ def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
     if c.get('log') == 'tensorboard':
         try: check_tensorboard()
         except ImportError as e: raise ConfigError(str(e)) from None
+    if c.get('zero_gamma') and src.get('zero_gamma', 'flag').startswith('flag') and (spec.layer is None or c['arch'].startswith('efficientnet')):
+        raise ConfigError(f"--zero-gamma zeroes the last BatchNorm scale of each ResNet block, and --norm {c['norm']} --arch {c['arch']} has "
+                          "none: drop --zero-gamma (Fixup and SkipInit already start each branch at zero).")
     if c['sync_bn'] and not spec.syncs:
         raise ConfigError(f"--sync-bn synchronizes BatchNorm statistics, but --norm is {c['norm']!r} (nothing to synchronize): drop --sync-bn.")
     if c['schedule'] == 'onecycle' and src.get('warmup') in ('flag', 'flag (resume)') and c['warmup'] > 0:
@@ -292,10 +338,15 @@ def peak_lrs(c:dict, world_size:int=1) -> list[float]:
     peak = c['lr'] * c['bs'] * world_size / 256
     return [peak, peak * 0.1] if c['init'] == 'fixup' else [peak]
 
-def fixed_batch(dls, n:int=256) -> torch.Tensor:
-    "The first `n` training images, transformed as validation images (no augmentation): the batch `RecomputeStats` uses."
-    dl = dls.train
-    items = [dl.do_item(i) for i in range(min(n, len(dl.dataset)))]
+def fixed_batch(dls, n:int=256, seed:int=0) -> torch.Tensor:
+    "`n` training images across the classes, transformed as validation images (no augmentation): the batch of the noise-free BatchNorms."
+    dl, ds = dls.train, dls.train.dataset
+    if isinstance(ds, ImageFiles):   # a folder lists its files class by class: draw them by `seed`, crop them as validation images
+        idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n].tolist()
+        ref = ImageFiles([ds.samples[i] for i in idx], tfm=dls.valid.dataset.tfm, strict=ds.strict)
+        items = [ref[i] for i in range(len(ref))]
+    else:   # sets in memory: their order is already a random draw across classes (and `--n-train` draws by the seed)
+        items = [dl.do_item(i) for i in range(min(n, len(ds)))]
     return dls.valid.after_batch(to_device(dl.create_batch(dl.before_batch(items)), dls.valid.device))[0]
 
 # %% ../nbs/10_train.ipynb #a4e7c0b1
@@ -324,18 +375,20 @@ def make_learner(cfg:dict,                 # a full configuration (`recipe_confi
     torch.manual_seed(c['seed'])
     model = build_model(c['arch'], info['num_classes'], info['in_chans'], c['norm'], c['init'], c['dropout'], c['sync_bn'],
                         **norm_options(c['norm'], c))
+    if c.get('zero_gamma'): zero_init_last_(model)
     if device is not None: model = model.to(device)
     if c['channels_last']: model = model.to(memory_format=torch.channels_last)
-    if c['opt'] == 'sgd': opt_func = partial(SGD, mom=c['mom'], decouple_wd=False)
+    if c['opt'] == 'sgd': opt_func = partial(ForeachSGD, mom=c['mom'])   # fastai's SGD (L2, momentum), in foreach kernels
     else: opt_func = partial(RMSProp, mom=c['mom'], sqr_mom=0.9, eps=1e-3, decouple_wd=False)
     cbs = [NormDiagnostics(blocks=c['block_norms'])]
     if c['penalty'] != 'none': cbs.append(make_penalty(c['penalty'], c['coef']))
-    if (cb := norm_companion(c['norm'], c, partial(fixed_batch, dls))) is not None: cbs.append(cb)   # e.g. RecomputeStats
+    if (cb := norm_companion(c['norm'], c, partial(fixed_batch, dls, seed=c['seed']))) is not None: cbs.append(cb)   # e.g. RecomputeStats
     if c['clip']: cbs.append(GradientClip(c['clip']))
     if c.get('agc'): cbs.append(AGC(c['agc']))
+    if c.get('mixup'): cbs.append(MixUp(c['mixup']))
     learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(label_smoothing=c['label_smoothing']), opt_func=opt_func,
                     splitter=fixup_splitter if c['init'] == 'fixup' else trainable_params, lr=peak_lrs(c, world_size),
-                    wd=c['wd'], wd_bn_bias=True, path=out, model_dir='.', cbs=cbs + list(extra_cbs))
+                    wd=c['wd'], wd_bn_bias=c.get('wd_bn_bias', True), path=out, model_dir='.', cbs=cbs + list(extra_cbs))
     learn.logger = noop   # no fastai table: RunLog prints one line per epoch (fastai compares with this `noop`)
     return learn
 
@@ -414,12 +467,14 @@ def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
 
 def _print_config(c, world, device):
     src = c.get('_source', {})
-    print(f"bnreg_nb.train: {world} process(es) on {device}; global batch {c['bs'] * world}, "
+    gp = " (the GPU's code paths: BNREG_GPU_PATHS=1)" if device.type == 'cpu' and gpu_paths(device) else ''
+    print(f"bnreg_nb.train: {world} process(es) on {device}{gp}; global batch {c['bs'] * world}, "
           f"peak lr {c['lr'] * c['bs'] * world / 256:.4g} (lr {c['lr']} per 256 images)")
     for k in BASE:
         if k == 'out': continue
         print(f"  {k:16s} {str(c[k]):24s} ({src.get(k, 'default')})")
-    print(f"  {'recipe':16s} {c['recipe']}", flush=True)
+    why = src.get('recipe', '')
+    print(f"  {'recipe':16s} {c['recipe']}" + (f" ({why})" if why.startswith('chosen') else ''), flush=True)
 
 def _resolve_auto(c, device, native=native_bf16):
     "`--precision auto` made bf16 or fp32 for `device` (the main process's choice, for all), with the reason as its source."
@@ -434,6 +489,7 @@ def run(c:dict) -> dict:
     world, rank, main = state.num_processes, state.process_index, state.is_main_process
     device = state.device
     if c['threads']: torch.set_num_threads(c['threads'])
+    if gpu_paths(device): torch.backends.cudnn.benchmark = True   # cuDNN picks each convolution's fastest kernel (the shapes are fixed)
     if world > 1:   # fastai reads the process layout from these (a TPU launch through xmp.spawn may not set them)
         os.environ.setdefault('WORLD_SIZE', str(world)); os.environ.setdefault('RANK', str(rank))
     if c['precision'] == 'auto': c = _resolve_auto(c, device)
@@ -475,7 +531,8 @@ def _run_locked(c, state, out, resume):
     net = unwrap_model(learn.model)
     start, history, best, scaler_state, mid = 0, [], None, None, None
     if resume:
-        ck, f = load_checkpoint(out, 'cpu' if device.type == 'cpu' else device, say=(lambda s: print(s, file=sys.stderr, flush=True)) if main else (lambda s: None))
+        say = (lambda s: print(s, file=sys.stderr, flush=True)) if main else (lambda s: None)
+        ck, f = load_checkpoint(out, device, say=say)   # read on the CPU; the model and optimizer state moved to `device`
         net.load_state_dict(ck['model']); learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
         start, history, best, scaler_state = ck['epoch'], ck['history'], ck['best'], ck.get('scaler')
         if ck.get('step'):   # inside epoch start + 1
@@ -486,7 +543,7 @@ def _run_locked(c, state, out, resume):
         if main: print(f"resuming from {f}: epoch {start + 1}, step {ck.get('step', 0)}" if mid else f"resuming from {f}: after epoch {start}", flush=True)
         for cb in learn.cbs:   # the step count goes on from the checkpoint: recomputations fall on the same steps as unresumed
             if hasattr(cb, 'start_epoch'): cb.start_epoch = start
-        set_rng_states(ck['rng'])
+        for note in set_rng_states(ck['rng'], device): say(f"note: {note}")
         if start >= c['epochs'] and not mid:
             if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a larger --epochs to train longer.")
             return json.loads((out / 'summary.json').read_text()) if (out / 'summary.json').exists() else {}
@@ -501,7 +558,7 @@ def _run_locked(c, state, out, resume):
     tb = next((cb for cb in cbs if isinstance(cb, TensorBoardLog)), None)
     if lines or not (c['progress'] and main): learn.remove_cb(ProgressCallback)
     # --- files: only the main process writes
-    rec = dict(status='running', world_size=world, device=str(device), data={k: v for k, v in info.items() if k != 'classes'})
+    rec = dict(status='running', world_size=world, device=str(device), gpu_paths=gpu_paths(device), data={k: v for k, v in info.items() if k != 'classes'})
     if main:
         out.mkdir(parents=True, exist_ok=True)
         _print_config(c, world, device)
