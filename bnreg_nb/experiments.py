@@ -15,6 +15,7 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt, seaborn as sns
 from fastai.callback.core import Callback
 from .core import run_record, cli, subcommands, ClassifierHook, EpochMeans, example_norms
+from .stats import t_interval
 from .plots import set_style, legend_below, palette, plain_log_ticks, save_figure   # the figures' one style and colours
 from .penalties import make_penalty
 from .diagnostics import NormDiagnostics, representation_norms, find_blocks
@@ -123,9 +124,9 @@ def growth_rate(df:pd.DataFrame,          # `growth_table`'s first table
     for (fam, var), g in df[df[col] > 0].groupby(['family', 'variant'], sort=False):
         if g.n_blocks.nunique() < 2: continue   # one depth: no slope to fit
         f = stats.linregress(g.n_blocks, np.log(g[col]))
-        t = stats.t.ppf(0.975, len(g) - 2) * f.stderr
-        rows.append(dict(family=fam, variant=var, per_block=np.exp(f.slope), per_block_low=np.exp(f.slope - t),
-                         per_block_high=np.exp(f.slope + t), r2=f.rvalue ** 2, points=len(g)))
+        b, lo, hi = t_interval(f.slope, f.stderr, len(g) - 2)   # the slope's 95 % t-interval
+        rows.append(dict(family=fam, variant=var, per_block=np.exp(b), per_block_low=np.exp(lo),
+                         per_block_high=np.exp(hi), r2=f.rvalue ** 2, points=len(g)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/12_experiments.ipynb #55caa795

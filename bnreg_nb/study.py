@@ -6,207 +6,25 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/study.html.md"""
 
 # %% ../nbs/13_study.ipynb #0b731fd8
 from __future__ import annotations
-import sys, os, re, json, time, math, shlex, shutil, hashlib, itertools, subprocess
+import sys, os, json, time, math, shlex, shutil, hashlib, itertools, subprocess
 from pathlib import Path
 from typing import Callable
 from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd
 import torch
 import torch.nn.functional as F
-import matplotlib.pyplot as plt, seaborn as sns
-from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name, interval
+from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name
 from .penalties import dropout_penalty
 from .train import FLAGS
-from .runs import VARIANTS, variant, FIXUP, slug, point_slug, fmt_value, run_status, study_status, collapsed, last_metric, FAILED, DONE
-from .plots import set_style, FIG_WIDTH, FONT_PT, palette, plain_log_ticks, legend_below  # the figures' one style, width and colours
+from .runs import slug, point_slug, fmt_value, run_status, study_status, last_metric, DONE
+from .studies import STUDIES   # the studies' definitions: data
 
 # %% auto #0
-__all__ = ['FMNIST_COMMON', 'LRS', 'NOCLIP_LRS', 'COEFS', 'RATES', 'STUDIES', 'RULES', 'CONFIRM_EPOCHS', 'PENALTIES', 'PICKED',
-           'EXTEND', 'CONFIRM_COMMON', 'NF_AGC', 'NORMFREE_RULES', 'REGISTRATION', 'RESULT_COLS', 'PAPER', 'SOURCE',
-           'NORMFREE_FAMILIES', 'POWER_RULES', 'DECISIVE', 'CONFIRM_CHOSEN', 'WAITING', 'fmnist_variants',
-           'confirm_variants', 'normfree_variants', 'grid_points', 'expected_runs', 'most_runs', 'extend_value',
-           'tuning', 'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'estimate_hours', 'in_shard',
-           'code_version', 'same_runs', 'job_devices', 'HardwareError', 'check_hardware', 'run_study',
-           'RegistrationError', 'definition', 'definition_hash', 'registered_commit', 'register_study',
-           'check_registration', 'collect', 'mean_ci', 'welch_df', 'fieller_ratio', 'diff_ci_sum', 'detectable',
-           'final_table', 'final_for_reading', 'diff_ci', 'claim_c1', 'best_penalty', 'final_loss', 'fit_alike',
-           'claim_c2', 'growth_in_training', 'claim_growth', 'claim_c3', 'claim_c4_link', 'claim_c4_gain',
-           'decomposition', 'claims_table', 'normfree_table', 'plot_final', 'plot_norms', 'plot_tuning',
-           'plot_headline', 'plot_decomposition', 'dropout_gap', 'dropout_check', 'bf16_check', 'power_table',
-           'simulate_verdicts', 'verdict_power', 'study', 'main', 'run_machines', 'waiting_runs']
-
-# %% ../nbs/13_study.ipynb #fd1fa75b
-FMNIST_COMMON = dict(arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=25, bs=128, warmup=2.0,
-                     schedule='cosine', wd=5e-4, mom=0.9, clip=5.0, threads=1)
-LRS = dict(batch=[0.1, 0.2, 0.4], fixup=[0.05, 0.1, 0.2], none=[0.025, 0.05, 0.1])   # --lr grids (peak lr per 256 images)
-NOCLIP_LRS = dict(batch=[0.05, 0.1, 0.2], fixup=[0.025, 0.05, 0.1], none=[0.0125, 0.025, 0.05])   # the first attempt's
-COEFS = [1e-4, 1e-3, 1e-2]      # penalty coefficients
-RATES = [0.1, 0.3, 0.5]         # dropout rates
-
-def fmnist_variants(lrs:dict=LRS) -> dict:
-    "The variants of the `fmnist` study: name -> claims, flags (`opts`), `grid` to tune, `base` whose learning rate it inherits."
-    v = {   # C2: what recovers BatchNorm's gain without BatchNorm (in the order they run: the headline first)
-        'BatchNorm':                 dict(claims=['C2', 'C3'], opts=variant('BatchNorm'), grid=dict(lr=lrs['batch'])),
-        'Fixup':                     dict(claims=['C2'], opts=variant('Fixup'), grid=dict(lr=lrs['fixup'])),
-        'Fixup + functional L2':     dict(claims=['C2'], opts=variant('Fixup + functional L2'), base='Fixup', grid=dict(coef=COEFS)),
-        'Fixup + embedding penalty': dict(claims=['C2'], opts=variant('Fixup + embedding penalty'), base='Fixup', grid=dict(coef=COEFS)),
-        'no normalization':          dict(claims=['C2'], opts=variant('no normalization'), grid=dict(lr=lrs['none'])),
-        'Fixup + Dropout penalty':   dict(claims=['C2'], opts=variant('Fixup + Dropout penalty'), base='Fixup', grid=dict(coef=RATES)),
-        'Fixup + Dropout':           dict(claims=['C2'], opts=variant('Fixup'), base='Fixup', grid=dict(dropout=RATES)),
-        'BatchNorm + functional L2': dict(claims=['C2'], opts=variant('BatchNorm + functional L2'), base='BatchNorm', grid=dict(coef=COEFS)),
-        # C3: BatchNorm's noise turned up (Ghost) and off (reference statistics: standardization kept)
-        'Ghost BatchNorm 8':         dict(claims=['C3'], opts=variant('Ghost BatchNorm', ghost_bs=8), base='BatchNorm'),
-        'Ghost BatchNorm 32':        dict(claims=['C3'], opts=variant('Ghost BatchNorm', ghost_bs=32), base='BatchNorm'),
-        'noise-free BatchNorm':      dict(claims=['C3'], opts=variant('noise-free BatchNorm'), grid=dict(lr=lrs['batch'])),
-    }
-    for p in RATES:   # C4: the penalty stands in for Dropout, rate by rate
-        v[f'Fixup + Dropout {p}'] = dict(claims=['C4'], opts=variant('Fixup + Dropout', dropout=p), base='Fixup')
-        v[f'Fixup + Dropout penalty {p}'] = dict(claims=['C4'], opts=variant('Fixup + Dropout penalty', coef=p), base='Fixup')
-    return v
-
-STUDIES = {
-    'fmnist': dict(
-        about="Claims C2-C4 at small scale: CIFAR-style ResNet-20, 10,000 Fashion-MNIST training images, 25 epochs "
-              "(1,950 SGD steps of 128), warm-up 2 epochs then cosine, SGD momentum 0.9, wd 5e-4, gradients clipped at norm 5 for every variant; "
-              "chosen on 3,000 held-out training images (seed 0), compared on the 10,000 test images (seeds 1-3).",
-        common=FMNIST_COMMON, holdout=3000, tune_seeds=[0], seeds=[1, 2, 3], variants=fmnist_variants()),
-    'fmnist-noclip': dict(
-        about="The first attempt at `fmnist`, without clipping, stopped after BatchNorm's and Fixup's tuning: Fixup collapsed "
-              "to chance at --lr 0.05 and crawled at 0.025 (kept as a result; its runs say study/fmnist in their paths).",
-        common=dict(FMNIST_COMMON, clip=0.0), holdout=3000, tune_seeds=[0], seeds=[1, 2, 3],
-        variants=fmnist_variants(NOCLIP_LRS)),
-    'canary': dict(
-        about="The study's code path in two minutes (2 epochs of 1,024 images): CI reruns it and compares with its recorded rows.",
-        common=dict(FMNIST_COMMON, n_train=1024, epochs=2, warmup=0.5), holdout=512, tune_seeds=[0], seeds=[1],
-        variants={'BatchNorm': dict(claims=['canary'], opts=variant('BatchNorm'), grid=dict(lr=[0.1, 0.2])),
-                  'Fixup + functional L2': dict(claims=['canary'], opts=variant('Fixup + functional L2', coef=1e-3), base='BatchNorm')}),
-    'fmnist-gpu': dict(
-        about="Claim C2 at a larger scale, for a GPU: CIFAR-style ResNet-56 on all 60,000 Fashion-MNIST training images "
-              "(55,000 while 5,000 are held out for tuning), 30 epochs, bf16 autocast, otherwise the `fmnist` protocol; seeds 1-5.",
-        common=dict(FMNIST_COMMON, arch='resnet56', n_train=60_000, epochs=30, precision='bf16', threads=None),
-        holdout=5000, tune_seeds=[0], seeds=[1, 2, 3, 4, 5],
-        variants={k: v for k, v in fmnist_variants().items() if 'C2' in v['claims']}),
-}
-
-# %% ../nbs/13_study.ipynb #c0f1a2b4
-RULES = dict(
-    conf=0.95,
-    fit=dict(rel=0.2, floor=0.01, pairs=dict(C2=['BatchNorm', 'Fixup'], C3=['BatchNorm', 'noise-free BatchNorm']),
-             text="A variant's final training loss is the mean over its final seeds of the last epoch's cross-entropy on the augmented "
-                  "training batches (the penalty left out). Two variants fit alike when their final training losses differ by at most "
-                  "20 % of the larger, or by at most 0.01. C2 and C3 compare networks that differ in normalization or initialization, "
-                  "so each holds only where its pair fits alike (C2: BatchNorm and Fixup; C3: BatchNorm and noise-free BatchNorm); "
-                  "otherwise its verdict is 'confounded by optimization'."),
-    C2=dict(threshold=0.5,
-            text="f = (FP - F) / (BN - F): the fraction of BatchNorm's gain over Fixup that Fixup + the penalty (the better of the two "
-                 "penalties on the held-out images) recovers, in mean final test top-1, with Fieller's 95 % interval. 'no gain to "
-                 "recover' when the Welch 95 % interval of BN - F includes 0; 'reproduced' when f's interval lies above 1/2 (a large "
-                 "part read as more than half); 'contradicted' when it lies below 1/2; 'inconclusive' otherwise."),
-    growth=dict(text="For each final run, g = ln(|h|_end / |h|_mid): the mean L2 norm of the penultimate embedding on the test images "
-                     "at the last epoch over its value at the middle epoch (E // 2). Without BatchNorm the representation grows during "
-                     "training: g(F) - g(BN) > 0; the penalty keeps it from growing: g(F) - g(FP) > 0. Each difference has a Welch 95 % "
-                     "interval; 'reproduced' when both lie above 0, 'contradicted' when either lies below 0, 'inconclusive' otherwise."),
-    C3=dict(text="Reconstructed, not in the abstract: the noise of mini-batch statistics is a smaller effect than preventing growth "
-                 "during training. D = (FP - F) - (BN - noise-free BN) in final test top-1, with a Welch-Satterthwaite 95 % interval "
-                 "over the four variants; 'reproduced' when it lies above 0, 'contradicted' when it lies below 0, 'inconclusive' otherwise."),
-    C4_link=dict(bounds=[0.8, 1.25],
-                 text="At the trained weights of each Fixup + Dropout p run, the Dropout penalty over the Monte-Carlo increase of the "
-                      "test loss under Dropout p, with a 95 % interval from the Monte-Carlo standard error; 'reproduced' when every "
-                      "run's interval lies within [0.8, 1.25], 'contradicted' when any run's lies wholly outside it, 'inconclusive' otherwise."),
-    C4_gain=dict(threshold=0.5,
-                 text="Tested only at the rates p where Dropout improves on Fixup (the Welch 95 % interval of Fixup + Dropout p - Fixup "
-                      "above 0); elsewhere 'untested: no Dropout gain to match'. At such a rate, the fraction of Dropout's gain that the "
-                      "penalty reaches, (FDP - F) / (FD - F) with Fieller's interval: 'reproduced' above 1/2, 'contradicted' below 1/2, "
-                      "'inconclusive' otherwise."),
-    decomposition=dict(text="BatchNorm's gain over the unnormalized He-initialized network, BN - N, split into init = F - N, growth "
-                            "during training = FP - F, noise = BN - noise-free BN, and the remainder = noise-free BN - FP (they sum to "
-                            "BN - N), each in mean final test top-1 with a Welch 95 % interval. A description, not a verdict."),
-)
-
-# %% ../nbs/13_study.ipynb #c0f1a2b5
-CONFIRM_EPOCHS = dict(batch=30, none=60)   # the budgets that make BatchNorm and Fixup fit alike (the pilots above)
-PENALTIES = ('Fixup + functional L2', 'Fixup + embedding penalty')   # C2's two penalties
-PICKED = 'Fixup + penalty'   # the variant that takes the better of the two on the held-out images (`pick`)
-EXTEND = dict(max=2, text="A one-dimensional grid whose best held-out point (the mean over the tuning seeds of the last epoch's "
-                          "top-1; a diverged run scores -inf) is at an edge gains one point a grid step beyond that edge (the grid's "
-                          "own ratio), and is scored again; at most 2 such points per variant; the same rule for every variant.")
-
-def confirm_variants(lrs:dict=LRS) -> dict:
-    "The registered study's variants: C2's (BatchNorm, Fixup, its two penalties, the better of them) in batch 0, the decomposition's in batch 1."
-    pen = dict(claims=['C2'], base='Fixup', grid=dict(coef=COEFS), final=False)
-    main = ['C2', 'growth', 'C3', 'decomposition']
-    eb, en = (dict(epochs=CONFIRM_EPOCHS[k]) for k in ('batch', 'none'))
-    return {'BatchNorm': dict(claims=main, opts=variant('BatchNorm', **eb), grid=dict(lr=lrs['batch'])),
-            'Fixup': dict(claims=main, opts=variant('Fixup', **en), grid=dict(lr=lrs['fixup'])),
-            'Fixup + embedding penalty': dict(pen, opts=variant('Fixup + embedding penalty', **en)),
-            'Fixup + functional L2': dict(pen, opts=variant('Fixup + functional L2', **en)),
-            PICKED: dict(claims=main, pick=list(PENALTIES[::-1])),
-            'no normalization': dict(claims=['decomposition'], opts=variant('no normalization', **en), grid=dict(lr=lrs['none']), batch=1),
-            'noise-free BatchNorm': dict(claims=['C3', 'decomposition'], opts=variant('noise-free BatchNorm', **eb), grid=dict(lr=lrs['batch']), batch=1)}
-
-CONFIRM_COMMON = dict(FMNIST_COMMON, epochs=CONFIRM_EPOCHS['none'], precision='bf16')
-STUDIES['confirm'] = dict(
-    about=f"Registered confirmatory study of C2, growth during training, C3 and the decomposition: CIFAR-style ResNet-20, 10,000 "
-          f"Fashion-MNIST training images (a random subset per seed), {CONFIRM_EPOCHS['batch']} epochs with BatchNorm and "
-          f"{CONFIRM_EPOCHS['none']} without (budgets at which the two fit the training set alike), bf16 autocast, otherwise fmnist's recipe; "
-          f"tuned on 3,000 held-out training images with 2 seeds (100, 101) and edge-extended grids, compared on the 10,000 test "
-          f"images over 10 seeds (201-210).",
-    common=CONFIRM_COMMON, holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)), extend=EXTEND, rules=RULES,
-    registered=True, variants=confirm_variants())
-STUDIES['confirm-56'] = dict(
-    about=f"`confirm` at ResNet-56 (27 residual blocks, where the unnormalized network's embedding at initialization is ~5e4): "
-          f"the same protocol, queued behind `confirm`.",
-    common=dict(CONFIRM_COMMON, arch='resnet56'), holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)),
-    extend=EXTEND, rules=RULES, registered=True, variants=confirm_variants())
-STUDIES['fmnist-bf16'] = dict(
-    about="bf16 autocast against fp32: fmnist's BatchNorm and Fixup at their chosen --lr 0.2, its seeds 1-3, in bf16; "
-          "compared seed by seed with fmnist's fp32 final runs (the same data subset, weights and order for a seed).",
-    common=dict(FMNIST_COMMON, precision='bf16'), holdout=3000, tune_seeds=[0], seeds=[1, 2, 3], registered=True,
-    rules=dict(bf16="bf16 is accepted when, for BatchNorm and for Fixup, the mean over seeds of the paired difference bf16 - fp32 "
-                    "in final test top-1 is smaller in size than the seed-to-seed standard deviation of the fp32 runs, and no bf16 "
-                    "run diverges or collapses. (fmnist's fp32 runs were made on an AMD EPYC; bf16 runs on another CPU "
-                    "carry that CPU's rounding too, which only makes the check stricter.)"),
-    variants={'BatchNorm': dict(claims=['bf16'], opts=variant('BatchNorm', lr=0.2)), 'Fixup': dict(claims=['bf16'], opts=variant('Fixup', lr=0.2))})
-
-# %% ../nbs/13_study.ipynb #c0f1a2b6
-NF_AGC = 0.01   # NFNets' adaptive-clipping factor (Brock et al. 2021), fixed, not tuned here
-NORMFREE_RULES = dict(
-    conf=0.95,
-    reference="BatchNorm's runs are confirm's: this study shares its common settings, held-out images, tuning seeds and final "
-              "seeds (so a seed's data subset, initial weights and data order are the same), and adds the other families beside them.",
-    fit=dict(rel=0.2, floor=0.01,
-             text="As confirm's rule: a family fits alike with BatchNorm when their final training losses (mean over the final seeds "
-                  "of the last epoch's cross-entropy, the penalty left out) differ by at most 20 % of the larger, or by at most 0.01; "
-                  "otherwise its comparison with BatchNorm is 'confounded by optimization'."),
-    vs_bn=dict(text="For each family X (SkipInit, NF-ResNet, NF-ResNet + AGC): BN - X in mean final test top-1 with a Welch 95 % "
-                    "interval; 'below BatchNorm' when the interval lies above 0, 'above BatchNorm' when it lies below 0, 'no difference "
-                    "resolved' otherwise."),
-    penalty=dict(text="For each family X with a penalty variant: (X + embedding penalty) - X in mean final test top-1 with a Welch "
-                      "95 % interval; 'the penalty helps' when it lies above 0, 'the penalty hurts' when it lies below 0, 'no difference "
-                      "resolved' otherwise."),
-    growth=dict(text="g = ln(|h|_end / |h|_mid) per final run, as in confirm. For each family X: g(X) - g(BN) ('grows more than "
-                     "BatchNorm' when its Welch 95 % interval lies above 0, 'grows less' when below 0), and g(X) - g(X + penalty) ('the "
-                     "penalty curbs growth' above 0, 'the penalty adds growth' below 0); 'inconclusive' otherwise."),
-    init=dict(text="Growth at initialization is the growth experiment's table (a measurement at fixed seeds, no verdict)."),
-)
-
-def normfree_variants(lrs:dict=LRS) -> dict:
-    "The `normfree` study's variants: SkipInit and the NF-ResNet, each alone and with the embedding penalty; the NF-ResNet with AGC last."
-    en = dict(epochs=CONFIRM_EPOCHS['none'])
-    pen = dict(claims=['penalty', 'growth'], grid=dict(coef=COEFS))
-    return {'SkipInit': dict(claims=['vs_bn', 'growth'], opts=variant('SkipInit', **en), grid=dict(lr=lrs['fixup'])),
-            'SkipInit + embedding penalty': dict(pen, opts=variant('SkipInit + embedding penalty', **en), base='SkipInit'),
-            'NF-ResNet': dict(claims=['vs_bn', 'growth'], opts=variant('NF-ResNet', **en), grid=dict(lr=lrs['batch'])),
-            'NF-ResNet + embedding penalty': dict(pen, opts=variant('NF-ResNet + embedding penalty', **en), base='NF-ResNet'),
-            'NF-ResNet + AGC': dict(claims=['vs_bn'], opts=variant('NF-ResNet', agc=NF_AGC, **en), grid=dict(lr=lrs['batch']), batch=1)}
-
-STUDIES['normfree'] = dict(
-    about=f"Registered study of the other ways to train without BatchNorm (issue 24): SkipInit and normalizer-free ResNets, "
-          f"each alone and with the embedding penalty, and the NF-ResNet with NFNets' adaptive gradient clipping (lambda {NF_AGC}), under confirm's "
-          f"protocol (ResNet-20, 10,000 Fashion-MNIST images, {CONFIRM_EPOCHS['none']} epochs, bf16, held-out tuning with seeds 100 "
-          f"and 101 and edge-extended grids, final seeds 201-210), compared with confirm's BatchNorm runs.",
-    common=CONFIRM_COMMON, holdout=3000, tune_seeds=[100, 101], seeds=list(range(201, 211)), extend=EXTEND,
-    rules=NORMFREE_RULES, registered=True, variants=normfree_variants())
+__all__ = ['REGISTRATION', 'RESULT_COLS', 'WAITING', 'grid_points', 'expected_runs', 'most_runs', 'extend_value', 'tuning',
+           'choose', 'plan', 'run_config', 'run_flags', 'run_command', 'estimate_hours', 'in_shard', 'code_version',
+           'same_runs', 'job_devices', 'HardwareError', 'check_hardware', 'run_study', 'RegistrationError',
+           'definition', 'definition_hash', 'registered_commit', 'register_study', 'check_registration', 'collect',
+           'dropout_gap', 'dropout_check', 'study', 'main', 'run_machines', 'waiting_runs']
 
 # %% ../nbs/13_study.ipynb #03009ba5
 def grid_points(grid:dict|None) -> list[dict]:
@@ -238,7 +56,8 @@ def extend_value(values:list,     # a 1-D grid's values so far, ascending
                  made:int,        # extensions made so far
                  most:int,        # extensions allowed
                 ) -> float|None:
-    "The grid's next value when its best score sits at an edge: one `ratio` step beyond that edge; None when the best is inside or `most` extensions are made."
+    """The grid's next value when its best score sits at an edge: one `ratio` step beyond that edge; None when the best
+    is inside or `most` extensions are made."""
     if made >= most or len(values) < 2: return None
     b = int(np.argmax(scores))   # the first of equal bests
     if b == len(values) - 1: return round(values[-1] * ratio, 12)
@@ -246,7 +65,8 @@ def extend_value(values:list,     # a 1-D grid's values so far, ascending
     return None
 
 def _inherited(study, name, chosen):
-    "The values variant `name` takes from its base (its learning rate), {} without a base, None while the base is undecided."
+    """The values variant `name` takes from its base (its learning rate), {} without a base, None while the base is
+    undecided."""
     base = study['variants'][name].get('base')
     if not base: return {}
     b = chosen.get(base)
@@ -255,7 +75,8 @@ def _inherited(study, name, chosen):
 def _tune_folder(root, name, params, seed): return Path(root) / 'tune' / slug(name) / point_slug(params) / f'seed{seed}'
 
 def tuning(study:dict, root:Path|str, name:str, inh:dict) -> tuple[list[dict], list[float]|None]:
-    "Variant `name`'s tuning points so far (its grid, extended by the study's rule) and their held-out scores (mean over the tuning seeds; None while a run is unfinished)."
+    """Variant `name`'s tuning points so far (its grid, extended by the study's rule) and their held-out scores (mean
+    over the tuning seeds; None while a run is unfinished)."""
     v, ext = study['variants'][name], study.get('extend')
     pts = grid_points(v.get('grid'))
     while True:
@@ -269,7 +90,8 @@ def tuning(study:dict, root:Path|str, name:str, inh:dict) -> tuple[list[dict], l
         pts = sorted(pts + [{key: nxt}], key=lambda p: p[key])
 
 def choose(study:dict, root:Path|str) -> dict:
-    "Variant -> its values chosen on the held-out split (inherited ones included; `_pick`: the candidate a `pick` variant took), or None while its tuning is unfinished."
+    """Variant -> its values chosen on the held-out split (inherited ones included; `_pick`: the candidate a `pick`
+    variant took), or None while its tuning is unfinished."""
     root, chosen, best = Path(root), {}, {}
     def resolve(name):
         if name in chosen: return chosen[name]
@@ -277,7 +99,8 @@ def choose(study:dict, root:Path|str) -> dict:
         for dep in ([v['base']] if v.get('base') else []) + list(v.get('pick', [])): resolve(dep)
         inh = _inherited(study, name, chosen)
         if inh is None: res = None
-        elif v.get('pick'):   # the candidate whose best tuning point did best on the held-out images (the first of equals)
+        # the candidate whose best tuning point did best on the held-out images (the first of equals)
+        elif v.get('pick'):
             cands = list(v['pick'])
             if any(chosen[c] is None for c in cands): res = None
             else:
@@ -296,7 +119,8 @@ def choose(study:dict, root:Path|str) -> dict:
     return chosen
 
 def plan(study:dict, root:Path|str) -> tuple[list[dict], list[str]]:
-    "The runs that can be defined now (tuning runs, then the final runs of variants whose values are chosen), and the variants still waiting."
+    """The runs that can be defined now (tuning runs, then the final runs of variants whose values are chosen), and the
+    variants still waiting."""
     root, runs, waiting = Path(root), [], []
     chosen = choose(study, root)
     for name, v in study['variants'].items():
@@ -306,7 +130,8 @@ def plan(study:dict, root:Path|str) -> tuple[list[dict], list[str]]:
             for p in tuning(study, root, name, inh)[0]:
                 for s in study['tune_seeds']:
                     rid = f"tune/{slug(name)}/{point_slug({**inh, **p})}/seed{s}"
-                    runs.append(dict(id=rid, phase='tune', variant=name, params={**inh, **p}, seed=s, holdout=study['holdout'], folder=str(root / rid)))
+                    runs.append(dict(id=rid, phase='tune', variant=name, params={**inh, **p}, seed=s,
+                                     holdout=study['holdout'], folder=str(root / rid)))
         if chosen[name] is None:
             if v.get('final', True): waiting.append(name)
             continue
@@ -315,15 +140,18 @@ def plan(study:dict, root:Path|str) -> tuple[list[dict], list[str]]:
         params = {k: x for k, x in c.items() if not k.startswith('_')}
         for s in study['seeds']:
             rid = f"final/{slug(name)}/seed{s}"
-            runs.append(dict(id=rid, phase='final', variant=name, params=params, seed=s, holdout=None, folder=str(root / rid),
+            runs.append(dict(id=rid, phase='final', variant=name, params=params, seed=s, holdout=None,
+                             folder=str(root / rid),
                              **({'picked': pick} if pick else {})))
     return runs, waiting
 
 # %% ../nbs/13_study.ipynb #466fad21
 def run_config(study:dict, r:dict) -> dict:
-    "The training command's settings of run `r` of `study`: the study's shared values, then its variant's, then its own (None: the command's default)."
+    """The training command's settings of run `r` of `study`: the study's shared values, then its variant's, then its
+    own (None: the command's default)."""
     v = study['variants'][r['variant']]
-    opts = study['variants'][r['picked']]['opts'] if r.get('picked') else v['opts']   # a `pick` variant: its candidate's flags
+    # a `pick` variant: its candidate's flags
+    opts = study['variants'][r['picked']]['opts'] if r.get('picked') else v['opts']
     return {**study['common'], **opts, **r['params'], 'seed': r['seed'], 'holdout': r['holdout'], 'out': r['folder']}
 
 def run_flags(study:dict, r:dict) -> list[str]:
@@ -332,19 +160,22 @@ def run_flags(study:dict, r:dict) -> list[str]:
     args = []
     for k, x in cfg.items():
         if x is None: continue
-        if k not in FLAGS: raise KeyError(f"{r['variant']}: {k!r} is not a flag of the training command (see python -m bnreg_nb.train --help)")
+        if k not in FLAGS: raise KeyError(f"{r['variant']}: {k!r} is not a flag of the training command (see python "
+                                          f"-m bnreg_nb.train --help)")
         flag = '--' + k.replace('_', '-')
         if FLAGS[k].type is bool: args.append(flag if x else '--no-' + flag[2:])
         else: args += [flag, fmt_value(x)]
     return args + ['--no-progress']
 
 def run_command(study:dict, r:dict, python:str|None=None) -> list[str]:
-    "The command line of run `r`: `python -m bnreg_nb.train ... --resume auto` (`python`: this process's interpreter by default)."
+    """The command line of run `r`: `python -m bnreg_nb.train ... --resume auto` (`python`: this process's interpreter
+    by default)."""
     return [python or sys.executable, '-m', 'bnreg_nb.train', *run_flags(study, r), '--resume', 'auto']
 
 # %% ../nbs/13_study.ipynb #c0f1a2h2
 def estimate_hours(study:dict, epoch_s:dict) -> tuple[float, float]:
-    "CPU-hours of `study` as defined (no grid extended) and at most (every grid extended fully), from seconds per epoch by `--norm` (`epoch_s`)."
+    """CPU-hours of `study` as defined (no grid extended) and at most (every grid extended fully), from seconds per
+    epoch by `--norm` (`epoch_s`)."""
     base = more = 0.0
     ext = study.get('extend', {}).get('max', 0) * len(study['tune_seeds'])
     for v in study['variants'].values():
@@ -369,30 +200,36 @@ def _hms(s): s = int(s); return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 360
 def _typed(cmd): return ' '.join(['python'] + [shlex.quote(a) for a in cmd[1:]])
 
 def code_version(folder:Path|str) -> str|None:
-    "The git commit of the checkout at `folder` ('+changes' when its package differs from the commit), None outside git."
+    """The git commit of the checkout at `folder` ('+changes' when its package differs from the commit), None outside
+    git."""
     try:
-        g = lambda *a: subprocess.run(['git', '-C', str(folder), *a], capture_output=True, text=True, timeout=20).stdout.strip()
+        g = lambda *a: subprocess.run(['git', '-C', str(folder), *a], capture_output=True, text=True,
+                                      timeout=20).stdout.strip()
         head = g('rev-parse', '--short', 'HEAD')
         return (head + ('+changes' if g('status', '--porcelain', '--', 'bnreg_nb') else '')) or None
     except (OSError, subprocess.SubprocessError): return None
 
 def same_runs(study:dict, runs:list[dict]) -> dict[str, str]:
-    "The runs that would train exactly what an earlier run of `runs` trains (all settings equal but the folder): {id: that run's id}."
+    """The runs that would train exactly what an earlier run of `runs` trains (all settings equal but the folder): {id:
+    that run's id}."""
     first, same = {}, {}
     for r in runs:
-        key = json.dumps({k: x for k, x in run_config(study, r).items() if k != 'out' and x is not None}, sort_keys=True)
+        key = json.dumps({k: x for k, x in run_config(study, r).items() if k != 'out' and x is not None},
+                         sort_keys=True)
         if key in first: same[r['id']] = first[key]
         else: first[key] = r['id']
     return same
 
 def _write_record(study, r, code, **extra):
-    "Write run `r`'s study.json: its place in the study, the command that trains it, the claims it serves, the code's commit (and `extra`)."
+    """Write run `r`'s study.json: its place in the study, the command that trains it, the claims it serves, the code's
+    commit (and `extra`)."""
     rec = {**{k: v for k, v in r.items() if k != 'folder'}, **extra, 'command': _typed(run_command(study, r)),
            'claims': study['variants'][r['variant']]['claims'], 'code': code}
     (Path(r['folder']) / 'study.json').write_text(json.dumps(rec, indent=2))
 
 def _copy_run(study, r, src:str, root:Path, code):
-    "Fill run `r`'s folder from the finished run `src` that trained the same thing; its study.json names `src` as `same_as`."
+    """Fill run `r`'s folder from the finished run `src` that trained the same thing; its study.json names `src` as
+    `same_as`."""
     folder = Path(r['folder'])
     shutil.copytree(root / src, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns('study.json'))
     _write_record(study, r, code, same_as=src)
@@ -421,10 +258,13 @@ class HardwareError(RuntimeError):
     "A study that this machine cannot run as defined; the message names the fix."
 
 def check_hardware(study:dict, n_gpus:int, native:Callable=native_bf16):
-    "Refuse a study that trains in bf16 on a CPU that only emulates bfloat16 (no GPU, no AVX512-BF16 or AMX): there a run takes hours, not minutes."
+    """Refuse a study that trains in bf16 on a CPU that only emulates bfloat16 (no GPU, no AVX512-BF16 or AMX): there a
+    run takes hours, not minutes."""
     if n_gpus or study['common'].get('precision') != 'bf16' or native('cpu'): return
-    raise HardwareError(f"this study trains in bf16 (its definition fixes the precision), and this CPU ({cpu_name()}) computes bfloat16 only by "
-                        "emulation: no AVX512-BF16, no AMX, so a run that takes minutes would take hours. Run the study on a CPU that has AVX512-BF16 or AMX "
+    raise HardwareError(f"this study trains in bf16 (its definition fixes the precision), and this CPU "
+                        f"({cpu_name()}) computes bfloat16 only by "
+                        "emulation: no AVX512-BF16, no AMX, so a run that takes minutes would take hours. Run the "
+                        "study on a CPU that has AVX512-BF16 or AMX "
                         "(`grep -o 'avx512_bf16\\|amx_bf16' /proc/cpuinfo`) or with a GPU.")
 
 def _todo(study, root, shard, busy=()):
@@ -453,10 +293,12 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
               dry_run:bool=False,      # only return the queue: each run defined now, its device slot and its wave
               n_gpus:int|None=None,    # GPUs to use (None: all this machine has; the tests fake some)
              ) -> pd.DataFrame:
-    "Run every unfinished run of `study` in this shard, `jobs` at a time; return `collect`'s table (also written to `root/runs.csv`)."
+    """Run every unfinished run of `study` in this shard, `jobs` at a time; return `collect`'s table (also written to
+    `root/runs.csv`)."""
     import torch
     root = Path(root)
-    check_registration(study, root, need_commit=not dry_run)   # a registered study runs only as registered (and committed)
+    # a registered study runs only as registered (and committed)
+    check_registration(study, root, need_commit=not dry_run)
     if n_gpus is None: n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     check_hardware(study, n_gpus)
     devices = job_devices(jobs, n_gpus, pack); jobs = len(devices)
@@ -464,18 +306,23 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
     root.mkdir(parents=True, exist_ok=True)
     import bnreg_nb   # the runs import the same copy of the package as this process (a frozen checkout stays frozen)
     here = str(Path(bnreg_nb.__file__).resolve().parent.parent)
-    env_extra = {'PYTHONPATH': os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]),
+    path = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]
+    env_extra = {'PYTHONPATH': os.pathsep.join([here] + path),
                  '_code': code_version(here)}
-    total, times, started, free, running = expected_runs(study), [], 0, list(range(jobs)), {}   # total: before grid extensions
+    # total: before grid extensions
+    total, times, started, free, running = expected_runs(study), [], 0, list(range(jobs)), {}
     with ThreadPoolExecutor(jobs) as ex:
         while True:
             runs, _ = plan(study, root)
-            same = same_runs(study, runs)   # a run that trains what an earlier one trains gets its records, once, in the earlier one's shard
+            # a run that trains what an earlier one trains gets its records, once, in the earlier one's shard
+            same = same_runs(study, runs)
             for r in runs:
                 src = same.get(r['id'])
-                if src and in_shard({'id': src}, shard) and run_status(r['folder']) not in DONE and run_status(root / src) in DONE:
+                if src and in_shard({'id': src},
+                                    shard) and run_status(r['folder']) not in DONE and run_status(root / src) in DONE:
                     _copy_run(study, r, src, root, env_extra.get('_code'))
-                    say(f"[study] {r['id']}: the same run as {src} (all settings equal), its records copied", flush=True)
+                    say(f"[study] {r['id']}: the same run as {src} (all settings equal), its records copied",
+                        flush=True)
             todo = _todo(study, root, shard, {r['id'] for r in running.values()})
             while todo and free and (max_runs is None or started < max_runs):
                 r, slot = todo.pop(0), free.pop(0)
@@ -488,13 +335,16 @@ def run_study(study:dict,              # a study (`STUDIES[...]`)
                 df = collect(study, root)   # runs.csv and epochs.csv stay current while the study runs
                 n_done = int(df.status.isin(DONE).sum()) if len(df) else 0
                 left = total - n_done
-                # a run's typical time: the median training time of the study's finished runs (a resumed run's time, or a copy's, would mislead)
+                # a run's typical time: the median training time of the study's finished runs (a resumed run's time,
+                # or a copy's, would mislead)
                 full = df.train_seconds[(df.status == 'finished') & df.same_as.isna()].dropna() if len(df) else []
                 typical = float(np.median(full)) if len(full) else float(np.mean(times))
-                say(f"[study] {r['id']}: {run_status(r['folder']) or f'exit {rc}'} in {_hms(secs)} | {n_done}/{total} done, "
-                    f"{len(running)} running, {left} left, ~{_hms(typical * left / jobs)} to go at {jobs} at a time", flush=True)
+                say(f"[study] {r['id']}: {run_status(r['folder']) or f'exit {rc}'} in {_hms(secs)} | {n_done}/{total} "
+                    f"done, {len(running)} running, {left} left, ~{_hms(typical * left / jobs)} to go at {jobs} at a "
+                    f"time", flush=True)
     _, waiting = plan(study, root)
-    if waiting: say(f"[study] still waiting for their values (unfinished tuning, maybe in another shard): {', '.join(waiting)}", flush=True)
+    if waiting: say(f"[study] still waiting for their values (unfinished tuning, maybe in another shard): "
+                    f"{', '.join(waiting)}", flush=True)
     return collect(study, root)
 
 # %% ../nbs/13_study.ipynb #c0f1a2d2
@@ -522,497 +372,73 @@ def registered_commit(root:Path|str) -> str|None:
     return _git(root, 'log', '--diff-filter=A', '--format=%H', '-n', '1', '--', REGISTRATION) or None
 
 def register_study(name:str, study:dict, root:Path|str) -> dict:
-    "Write `root/registration.json` for `study` (once: registering the same definition again changes nothing; a different one is refused)."
+    """Write `root/registration.json` for `study` (once: registering the same definition again changes nothing; a
+    different one is refused)."""
     root = Path(root); f = root / REGISTRATION
     h = definition_hash(study)
     if f.exists():
         old = json.loads(f.read_text())
-        if old['hash'] != h: raise RegistrationError(f"{f} registers another definition of {name!r} (hash {old['hash'][:12]}, now {h[:12]}): "
-                                              f"a registered study is never edited; give the changed one a new name.")
+        if old['hash'] != h: raise RegistrationError(f"{f} registers another definition of {name!r} (hash "
+                                                     f"{old['hash'][:12]}, now {h[:12]}): a registered study is never "
+                                                     f"edited; give the changed one a new name.")
         return old
     root.mkdir(parents=True, exist_ok=True)
-    rec = dict(study=name, hash=h, registered=time.strftime('%Y-%m-%dT%H:%M:%S'), code=code_version(root), definition=definition(study))
+    rec = dict(study=name, hash=h, registered=time.strftime('%Y-%m-%dT%H:%M:%S'), code=code_version(root),
+               definition=definition(study))
     f.write_text(json.dumps(rec, indent=2) + '\n')
     return rec
 
 def check_registration(study:dict, root:Path|str, need_commit:bool=True) -> dict|None:
-    "For a study marked `registered`: its registration, after checking that the definition is unchanged and (in git) committed; raises SystemExit otherwise."
+    """For a study marked `registered`: its registration, after checking that the definition is unchanged and (in git)
+    committed; raises SystemExit otherwise."""
     if not study.get('registered'): return None
     root = Path(root); f = root / REGISTRATION
-    if not f.exists(): raise RegistrationError(f"{root.name} is a registered study, but {f} does not exist: run `python -m bnreg_nb.study {root.name} "
-                                        f"--out {root.parent} --register`, commit {f}, then run it.")
+    if not f.exists(): raise RegistrationError(f"{root.name} is a registered study, but {f} does not exist: run "
+                                               f"`python -m bnreg_nb.study {root.name} --out {root.parent} "
+                                               f"--register`, commit {f}, then run it.")
     reg = json.loads(f.read_text())
     if reg['hash'] != definition_hash(study):
-        raise RegistrationError(f"the definition of {root.name} changed after its registration ({f}: hash {reg['hash'][:12]}, now "
-                         f"{definition_hash(study)[:12]}). A registered study is never edited: restore it, or register the change as a new study.")
+        raise RegistrationError(f"the definition of {root.name} changed after its registration ({f}: hash "
+                                f"{reg['hash'][:12]}, now {definition_hash(study)[:12]}). A registered study is never "
+                                f"edited: restore it, or register the change as a new study.")
     inside = _git(root, 'rev-parse', '--is-inside-work-tree') == 'true'
-    if need_commit and inside and (registered_commit(root) is None or _git(root, 'status', '--porcelain', '--', REGISTRATION)):
-        raise RegistrationError(f"commit {f} before the study's first run: the commit that adds it is the study's registration.")
+    changed = lambda: _git(root, 'status', '--porcelain', '--', REGISTRATION)
+    if need_commit and inside and (registered_commit(root) is None or changed()):
+        raise RegistrationError(f"commit {f} before the study's first run: the commit that adds it is the study's "
+                                f"registration.")
     return {**reg, 'commit': registered_commit(root) if inside else None}
 
 # %% ../nbs/13_study.ipynb #2007bc3f
-RESULT_COLS = ('train_loss', 'valid_loss', 'top1', 'top5', 'embedding_norm', 'logit_norm', 'valid_embedding_norm', 'valid_logit_norm')
+RESULT_COLS = ('train_loss', 'valid_loss', 'top1', 'top5', 'embedding_norm', 'logit_norm', 'valid_embedding_norm',
+               'valid_logit_norm')
 
 def _train_seconds(m:pd.DataFrame, summ:dict) -> float|None:
-    "A run's training time: the sum of its epochs' times (summary.json's `train_seconds` counts only the last start of a resumed run)."
+    """A run's training time: the sum of its epochs' times (summary.json's `train_seconds` counts only the last start
+    of a resumed run)."""
     return float(m.epoch_time_s.sum()) if 'epoch_time_s' in m and len(m) else summ.get('train_seconds')
 
 def collect(study:dict, root:Path|str) -> pd.DataFrame:
-    "One row per run found under `root` (its last epoch; `root/runs.csv`) and every epoch of every run (`root/epochs.csv`)."
+    """One row per run found under `root` (its last epoch; `root/runs.csv`) and every epoch of every run
+    (`root/epochs.csv`)."""
     root, rows, epochs = Path(root), [], []
     for r in plan(study, root)[0]:
         folder = Path(r['folder']); st = study_status(folder)
         if st is None: continue
         m = pd.read_csv(folder / 'metrics.csv') if (folder / 'metrics.csv').exists() else pd.DataFrame()
         summ = json.loads((folder / 'summary.json').read_text())
-        key = dict(id=r['id'], phase=r['phase'], variant=r['variant'], seed=r['seed'], **{f'param_{k}': v for k, v in r['params'].items()})
+        key = dict(id=r['id'], phase=r['phase'], variant=r['variant'], seed=r['seed'],
+                   **{f'param_{k}': v for k, v in r['params'].items()})
         last = m.iloc[-1].to_dict() if len(m) else {}
         rec = json.loads((folder / 'study.json').read_text()) if (folder / 'study.json').exists() else {}
         same = rec.get('same_as')   # a copy of another run: its time was spent once, by that run
-        rows.append(dict(key, picked=r.get('picked'), status=st, same_as=same, epochs_done=len(m), train_seconds=None if same else _train_seconds(m, summ),
+        rows.append(dict(key, picked=r.get('picked'), status=st, same_as=same, epochs_done=len(m),
+                         train_seconds=None if same else _train_seconds(m, summ),
                          valid_set=summ.get('data', {}).get('valid_set'), **{k: last.get(k) for k in RESULT_COLS}))
         if len(m): epochs.append(m.assign(**key))
     df = pd.DataFrame(rows)
     df.to_csv(root / 'runs.csv', index=False)
     if epochs: pd.concat(epochs, ignore_index=True).to_csv(root / 'epochs.csv', index=False)
     return df
-
-# %% ../nbs/13_study.ipynb #7e105432
-def mean_ci(x, conf:float=0.95) -> tuple[float, float, float]:
-    "`(mean, low, high)`: the mean of `x` and its t-interval (nan bounds for fewer than two values)."
-    from scipy import stats
-    x = np.asarray(x, float)
-    if len(x) == 0: return np.nan, np.nan, np.nan
-    m = x.mean()
-    if len(x) < 2: return m, np.nan, np.nan
-    h = stats.t.ppf((1 + conf) / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return m, m - h, m + h
-
-def welch_df(*vn) -> float:
-    "Welch-Satterthwaite degrees of freedom of a sum of independent mean estimates, each given as (variance of the mean, n)."
-    num = sum(v for v, n in vn) ** 2
-    den = sum(v ** 2 / (n - 1) for v, n in vn if n > 1 and v > 0)
-    return num / den if den > 0 else np.inf
-
-def _mv(x): x = np.asarray(x, float); return x.mean(), x.var(ddof=1) / len(x), len(x)
-
-def fieller_ratio(t, b, r, conf:float=0.95) -> tuple[float, float, float]:
-    "`(f, low, high)`: f = (mean t - mean b) / (mean r - mean b) with Fieller's interval (b shared by both differences); (f, -inf, inf) when the denominator is not clearly nonzero."
-    from scipy import stats
-    (mt, vt, nt), (mb, vb, nb), (mr, vr, nr) = _mv(t), _mv(b), _mv(r)
-    a, d = mt - mb, mr - mb
-    f = a / d if d else np.nan
-    # a - theta*d = T - theta*R - (1 - theta)*B: its variance is vt + theta^2 vr + (1 - theta)^2 vb; df at the point estimate
-    th = f if np.isfinite(f) else 0.0
-    q = stats.t.ppf((1 + conf) / 2, welch_df((vt, nt), (th ** 2 * vr, nr), ((1 - th) ** 2 * vb, nb))) ** 2
-    va, vd, c = vt + vb, vr + vb, vb
-    A, B, C = d * d - q * vd, a * d - q * c, a * a - q * va   # A th^2 - 2 B th + C <= 0
-    disc = B * B - A * C
-    if A <= 0 or disc < 0: return f, -np.inf, np.inf
-    s = math.sqrt(disc)
-    return f, (B - s) / A, (B + s) / A
-
-def diff_ci_sum(plus:list, minus:list, conf:float=0.95) -> tuple[float, float, float]:
-    "`(d, low, high)`: d = sum of the means of `plus` minus the sum of the means of `minus` (independent groups), with a Welch-Satterthwaite t-interval."
-    from scipy import stats
-    gs = [_mv(x) for x in list(plus) + list(minus)]
-    if any(n < 2 for _, _, n in gs): return np.nan, np.nan, np.nan
-    d = sum(m for m, _, _ in gs[:len(plus)]) - sum(m for m, _, _ in gs[len(plus):])
-    se = math.sqrt(sum(v for _, v, _ in gs))
-    h = stats.t.ppf((1 + conf) / 2, welch_df(*[(v, n) for _, v, n in gs])) * se
-    return d, d - h, d + h
-
-def detectable(sd:float, n:int, alpha:float=0.05, power:float=0.8) -> float:
-    "The smallest difference of two means, `n` seeds each with seed SD `sd`, that a two-sided t-test at level `alpha` detects with probability `power`."
-    from scipy import stats, optimize
-    df, crit, se = 2 * n - 2, stats.t.ppf(1 - alpha / 2, 2 * n - 2), sd * math.sqrt(2 / n)
-    pw = lambda delta: stats.nct.sf(crit, df, delta / se) + stats.nct.sf(crit, df, -delta / se)   # (the lower tail as an upper one: scipy's cdf gives nan far out)
-    return optimize.brentq(lambda delta: pw(delta) - power, 1e-9 * se, 10 * se)
-
-# %% ../nbs/13_study.ipynb #645b4db7
-def final_table(runs:pd.DataFrame) -> pd.DataFrame:
-    "Per variant, over its final runs (test set): seeds, diverged, collapsed, test top-1 (%) with its 95 % interval, final training and test loss and their gap, norms."
-    rows = []
-    for v, g in runs[runs.phase == 'final'].groupby('variant', sort=False):
-        ok = g[g.status == 'finished']
-        m, lo, hi = mean_ci(ok.top1 * 100)
-        mean = lambda k: ok[k].mean() if k in ok else np.nan
-        rows.append(dict(variant=v, seeds=len(g), **{k: int((g.status == k).sum()) for k in FAILED}, top1=m, top1_low=lo, top1_high=hi,
-                         train_loss=mean('train_loss'), test_loss=mean('valid_loss'), gap=mean('valid_loss') - mean('train_loss'),
-                         embedding_norm=mean('valid_embedding_norm'), logit_norm=mean('valid_logit_norm')))
-    return pd.DataFrame(rows)
-
-# %% ../nbs/13_study.ipynb #bf58d12b
-def final_for_reading(t:pd.DataFrame) -> pd.DataFrame:
-    "`final_table`'s `t` in seven columns for a page: the seeds (failed runs noted), test top-1 (%) with its interval, the losses and their gap, the embedding's norm (‖h‖, on the test images)."
-    def seeds(r):
-        bad = ', '.join(f"{int(r[k])} {k}" for k in FAILED if r.get(k, 0))
-        return f"{int(r.seeds)}" + (f" ({bad})" if bad else '')
-    return pd.DataFrame({'variant': t.variant, 'seeds': t.apply(seeds, axis=1), 'top-1 (%)': [interval(*v, '{:.1f}') for v in zip(t.top1, t.top1_low, t.top1_high)],
-                         'train loss': t.train_loss.map('{:.3f}'.format), 'test loss': t.test_loss.map('{:.3f}'.format),
-                         'gap': t.gap.map('{:.3f}'.format), '‖h‖': t.embedding_norm.map('{:.1f}'.format)})
-
-# %% ../nbs/13_study.ipynb #373e23fb
-def diff_ci(a, b, conf:float=0.95) -> tuple[float, float, float]:
-    "`(mean(a) - mean(b), low, high)`: the difference of two means with its Welch t-interval."
-    from scipy import stats
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if len(a) < 2 or len(b) < 2: return (a.mean() - b.mean() if len(a) and len(b) else np.nan), np.nan, np.nan
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = np.sqrt(va + vb)
-    if se == 0: return a.mean() - b.mean(), a.mean() - b.mean(), a.mean() - b.mean()
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    h = stats.t.ppf((1 + conf) / 2, df) * se
-    d = a.mean() - b.mean()
-    return d, d - h, d + h
-
-def _top1(runs, v):
-    f = runs[(runs.phase == 'final') & (runs.status == 'finished') & (runs.variant == v)]
-    return f.top1.to_numpy(float) * 100
-
-def _pct(m, lo, hi, unit=' pts'): return f"{m:+.2f}{unit} [{lo:+.2f}, {hi:+.2f}]" if np.isfinite(lo) else (f"{m:+.2f}{unit}" if np.isfinite(m) else 'n/a')
-
-# %% ../nbs/13_study.ipynb #b4f1f600
-PAPER = {'C1': "Without normalization the final layer's representation grows explosively at initialization; BatchNorm and Fixup prevent it.",
-         'growth': "BatchNorm also keeps the final layer's representation from growing during training; an additive penalty does it without BatchNorm.",
-         'C2': "Preventing explosive growth (Fixup + an additive penalty) recovers a large part of BatchNorm's gain: +2.9 % top-1 for ResNet-50 without BatchNorm on ImageNet.",
-         'C3': "The noise of mini-batch statistics is a smaller effect than preventing growth (our reading: the abstract names three effects, not their sizes).",
-         'C4-link': "The penalty is linked to Dropout: to second order, Dropout on the final layer's input adds a data-dependent penalty of that kind.",
-         'C4-gain': "The simple penalty matches Dropout's gain (+0.9 % on EfficientNet-B8 / ImageNet)."}
-SOURCE = {'C1': 'paper (abstract)', 'growth': 'paper (abstract)', 'C2': 'paper (abstract)', 'C3': 'reconstructed',
-          'C4-link': 'paper (abstract); its form reconstructed', 'C4-gain': 'paper (abstract)'}
-
-def claim_c1(fit:pd.DataFrame) -> dict:
-    "C1 from `growth_rate`'s table (the CIFAR ResNets, whose depths span 3 to 54 blocks)."
-    f = fit[fit.family == 'CIFAR ResNet'].set_index('variant')
-    if not {'no norm (He init)', 'BatchNorm', 'Fixup'} <= set(f.index): return dict(measured='n/a', verdict='pending')
-    nn_, bn, fx = (f.loc[v] for v in ('no norm (He init)', 'BatchNorm', 'Fixup'))
-    txt = '; '.join(f"{n} x{r.per_block:.3g} [{r.per_block_low:.3g}, {r.per_block_high:.3g}]" for n, r in
-                    (('no norm', nn_), ('BatchNorm', bn), ('Fixup', fx)))
-    later = '; '.join(f"{n} x{f.loc[n].per_block:.3g} [{f.loc[n].per_block_low:.3g}, {f.loc[n].per_block_high:.3g}]"
-                      for n in ('SkipInit', 'NF-ResNet') if n in f.index)   # measured beside the paper's, not in its verdict
-    if later: txt += f"; the later BatchNorm-free families (not the paper's claim): {later}"
-    ok = nn_.per_block_low > 1 and nn_.per_block_low > max(bn.per_block_high, fx.per_block_high)
-    bad = nn_.per_block_high <= max(bn.per_block_low, fx.per_block_low)
-    return dict(measured=f"embedding norm growth per residual block (CIFAR ResNets, depth 8-110): {txt}",
-                verdict='reproduced' if ok else 'contradicted' if bad else 'inconclusive')
-
-def _failures(runs:pd.DataFrame, variants) -> str:
-    "'1 of 3 final runs of V collapsed to chance' for each of `variants` whose final runs include diverged or collapsed ones; '' if none."
-    f, out = runs[runs.phase == 'final'], []
-    for v in dict.fromkeys(variants):
-        g = f[f.variant == v]
-        out += [f"{n} of {len(g)} final runs of {v} {'collapsed to chance' if k == 'collapsed' else k}"
-                for k in FAILED if (n := int((g.status == k).sum()))]
-    return '; '.join(out)
-
-def _noting(verdict:str, failures:str) -> str: return f"{verdict} ({failures})" if failures else verdict
-
-def _pending(runs, variants, seeds, verdict) -> str:
-    "'pending (so far: V)' while a variant of `variants` has fewer final runs than `seeds` (a study still running)."
-    n = lambda v: int(((runs.phase == 'final') & (runs.variant == v)).sum())
-    return f"pending (so far: {verdict})" if seeds and any(n(v) < seeds for v in variants) else verdict
-
-
-def best_penalty(runs:pd.DataFrame, penalties=PENALTIES) -> str|None:
-    "The variant holding Fixup + the better penalty: `PICKED` where the study has one, else the penalty of `penalties` with final runs whose best tuning run did best on the held-out images (never the test set's choice)."
-    if (runs.variant == PICKED).any(): return PICKED
-    have = [p for p in penalties if len(_top1(runs, p))]
-    tune = runs[(runs.phase == 'tune') & runs.variant.isin(have)]
-    return tune.groupby('variant').top1.max().idxmax() if len(tune) else (have[0] if have else None)
-
-def final_loss(runs:pd.DataFrame, v:str) -> float:
-    "Mean final training loss (penalty excluded) of `v`'s final runs that trained."
-    f = runs[(runs.phase == 'final') & (runs.status == 'finished') & (runs.variant == v)]
-    return float(f.train_loss.mean()) if len(f) else np.nan
-
-def fit_alike(a:float, b:float, rules:dict=RULES) -> bool:
-    "Do two final training losses fit alike: apart by at most `rel` of the larger, or by at most `floor`?"
-    return abs(a - b) <= max(rules['fit']['rel'] * max(a, b), rules['fit']['floor'])
-
-def _fit(runs, claim, rules) -> tuple[bool, str]:
-    a, b = rules['fit']['pairs'][claim]
-    la, lb = final_loss(runs, a), final_loss(runs, b)
-    return fit_alike(la, lb, rules), f"final training loss {a} {la:.3f}, {b} {lb:.3f}"
-
-def _confounded(v:str, ok:bool) -> str: return v if ok or v.startswith('no gain') else f"confounded by optimization (by the rule alone: {v})"
-
-def _word(lo, hi, above:str, below:str, neither:str) -> str: return above if lo > 0 else below if hi < 0 else neither
-
-def _side(lo, hi, th=0.0) -> str: return _word(lo - th, hi - th, 'reproduced', 'contradicted', 'inconclusive')
-
-# %% ../nbs/13_study.ipynb #c0f1a2e2
-def _frac(f, lo, hi): return f"{f:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else f"{f:.2f} [unbounded]"
-
-def claim_c2(runs:pd.DataFrame, seeds:int|None=None, rules:dict=RULES) -> dict:
-    "C2: the fraction of BatchNorm's gain over Fixup that Fixup + the better penalty recovers (Fieller), BatchNorm and Fixup's fit beside it."
-    bn, fx = _top1(runs, 'BatchNorm'), _top1(runs, 'Fixup')
-    best = best_penalty(runs)
-    if len(bn) < 2 or len(fx) < 2 or best is None or len(_top1(runs, best)) < 2: return dict(measured='n/a', verdict='pending')
-    fp = _top1(runs, best)
-    gain, f = diff_ci(bn, fx), fieller_ratio(fp, fx, bn, rules['conf'])
-    ok, fit = _fit(runs, 'C2', rules)
-    m = f"BN - Fixup {_pct(*gain)}; {best} - Fixup {_pct(*diff_ci(fp, fx))}; fraction recovered {_frac(*f)} (Fieller); {fit}"
-    v = 'no gain to recover' if not gain[1] > 0 else _side(f[1], f[2], rules['C2']['threshold'])
-    v = _pending(runs, ['BatchNorm', 'Fixup', best], seeds, _confounded(v, ok))
-    started = [q for q in PENALTIES if (runs.variant == q).any()] if best != PICKED else []   # a penalty whose seeds are still to come
-    if any(len(_top1(runs, q)) < len(bn) for q in started) and not v.startswith('pending'): v = f'pending (so far: {v})'
-    return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', 'Fixup', best])))
-
-def growth_in_training(epochs:pd.DataFrame, col:str='valid_embedding_norm') -> pd.DataFrame:
-    "Per final run: g = ln(norm at the last epoch / norm at the middle epoch E // 2), of `col` (the embedding on the test images)."
-    d = epochs[epochs.phase == 'final']
-    rows = []
-    for (v, s), g in d.groupby(['variant', 'seed'], sort=False):
-        g = g.set_index('epoch')[col]; e = int(g.index.max())
-        if e >= 2 and e // 2 in g.index: rows.append(dict(variant=v, seed=s, epochs=e, mid=float(g[e // 2]), end=float(g[e]), g=math.log(g[e] / g[e // 2])))
-    return pd.DataFrame(rows, columns=['variant', 'seed', 'epochs', 'mid', 'end', 'g'])
-
-def claim_growth(runs:pd.DataFrame, epochs:pd.DataFrame|None, seeds:int|None=None, rules:dict=RULES) -> dict:
-    "Growth during training: g(Fixup) - g(BatchNorm) and g(Fixup) - g(Fixup + the better penalty), Welch intervals (runs that trained)."
-    best = best_penalty(runs)
-    if epochs is None or best is None: return dict(measured='n/a', verdict='pending')
-    ok_ids = set(runs[(runs.phase == 'final') & (runs.status == 'finished')].id)
-    gr = growth_in_training(epochs[epochs.id.isin(ok_ids)])
-    g = lambda v: gr[gr.variant == v].g.to_numpy()
-    if min(len(g('BatchNorm')), len(g('Fixup')), len(g(best))) < 2: return dict(measured='n/a', verdict='pending')
-    a, b = diff_ci(g('Fixup'), g('BatchNorm')), diff_ci(g('Fixup'), g(best))
-    x = lambda v: f"{math.exp(g(v).mean()):.2f}"
-    m = (f"embedding norm (test images), last epoch over middle epoch: BatchNorm x{x('BatchNorm')}, Fixup x{x('Fixup')}, {best} x{x(best)}; "
-         f"g(Fixup) - g(BN) {_pct(*a, unit='')}; g(Fixup) - g({best}) {_pct(*b, unit='')}")
-    va, vb = _side(a[1], a[2]), _side(b[1], b[2])
-    v = 'reproduced' if va == vb == 'reproduced' else 'contradicted' if 'contradicted' in (va, vb) else 'inconclusive'
-    return dict(measured=m, verdict=_pending(runs, ['BatchNorm', 'Fixup', best], seeds, v))
-
-def claim_c3(runs:pd.DataFrame, seeds:int|None=None, rules:dict=RULES, noise_free:str='noise-free BatchNorm') -> dict:
-    "C3 (reconstructed): the growth effect (Fixup + penalty - Fixup) against the noise effect (BN - noise-free BN); Ghost BatchNorms beside."
-    bn, nf, fx, best = _top1(runs, 'BatchNorm'), _top1(runs, noise_free), _top1(runs, 'Fixup'), best_penalty(runs)
-    fp = _top1(runs, best) if best else []
-    if min(len(bn), len(nf), len(fx), len(fp)) < 2: return dict(measured='n/a', verdict='pending')
-    d = diff_ci_sum([fp, nf], [fx, bn], rules['conf'])
-    ok, fit = _fit(runs, 'C3', rules)
-    ghosts = '; '.join(f"{v} - BN {_pct(*diff_ci(_top1(runs, v), bn))}" for v in sorted(set(runs.variant)) if v.startswith('Ghost') and len(_top1(runs, v)) > 1)
-    m = (f"noise: BN - noise-free BN {_pct(*diff_ci(bn, nf))}; growth: {best} - Fixup {_pct(*diff_ci(fp, fx))}; "
-         f"growth - noise {_pct(*d)}" + (f"; {ghosts}" if ghosts else '') + f"; {fit}")
-    v = _pending(runs, ['BatchNorm', noise_free, 'Fixup', best], seeds, _confounded(_side(d[1], d[2]), ok))
-    return dict(measured=m, verdict=_noting(v, _failures(runs, ['BatchNorm', noise_free, 'Fixup', best])))
-
-def claim_c4_link(dropout:pd.DataFrame|None, rules:dict=RULES) -> dict:
-    "C4's link: the Dropout penalty over Dropout's Monte-Carlo loss increase at trained weights, each run's 95 % interval against the bounds."
-    if dropout is None or not len(dropout): return dict(measured='n/a', verdict='pending')
-    from scipy import stats
-    z = stats.norm.ppf((1 + rules['conf']) / 2)
-    lo_b, hi_b = rules['C4_link']['bounds']
-    r, lo, hi = dropout.penalty / dropout.mc_increase, dropout.penalty / (dropout.mc_increase + z * dropout.mc_se), dropout.penalty / (dropout.mc_increase - z * dropout.mc_se)
-    per_p = '; '.join(f"p = {p:g}: {r[dropout.p == p].mean():.2f}" for p in sorted(dropout.p.unique()))
-    v = ('reproduced' if ((lo >= lo_b) & (hi <= hi_b)).all() else 'contradicted' if ((hi < lo_b) | (lo > hi_b)).any() else 'inconclusive')
-    return dict(measured=f"penalty / Monte-Carlo increase of the test loss, mean over runs: {per_p} ({len(dropout)} runs; "
-                         f"their intervals span [{lo.min():.2f}, {hi.max():.2f}])", verdict=v)
-
-def claim_c4_gain(runs:pd.DataFrame, rates=RATES, rules:dict=RULES) -> dict:
-    "C4's gain: at each rate where Dropout improves on Fixup, the fraction of its gain the Dropout penalty reaches (Fieller); untested elsewhere."
-    fx, parts, verdicts = _top1(runs, 'Fixup'), [], []
-    for p in rates:
-        d, dp = _top1(runs, f'Fixup + Dropout {p}'), _top1(runs, f'Fixup + Dropout penalty {p}')
-        if min(len(fx), len(d), len(dp)) < 2: continue
-        gain = diff_ci(d, fx)
-        if not gain[1] > 0: parts.append(f"p = {p}: Dropout - Fixup {_pct(*gain)}"); continue
-        f = fieller_ratio(dp, fx, d, rules['conf'])
-        parts.append(f"p = {p}: Dropout - Fixup {_pct(*gain)}, the penalty reaches {_frac(*f)} of it")
-        verdicts.append(_side(f[1], f[2], rules['C4_gain']['threshold']))
-    if not parts:
-        if not runs.variant.str.startswith('Fixup + Dropout').any(): return dict(measured='no Dropout runs in this study', verdict='not in this study')
-        return dict(measured='n/a', verdict='pending')
-    v = ('untested here: no Dropout gain to match' if not verdicts else verdicts[0] if len(set(verdicts)) == 1 else 'inconclusive')
-    return dict(measured='; '.join(parts), verdict=v)
-
-def decomposition(runs:pd.DataFrame, none:str='no normalization', noise_free:str='noise-free BatchNorm') -> pd.DataFrame:
-    "BatchNorm's gain over no normalization (He init), split into init, growth during training, noise and the remainder: points and Welch 95 % intervals (pts of top-1)."
-    best = best_penalty(runs)
-    n, fx, bn, nf = (_top1(runs, v) for v in (none, 'Fixup', 'BatchNorm', noise_free))
-    fp = _top1(runs, best) if best else np.array([])
-    parts = [('initialization', 'Fixup - no normalization', fx, n), ('growth during training', f'{best} - Fixup', fp, fx),
-             ('mini-batch noise', 'BatchNorm - noise-free BatchNorm', bn, nf), ('remainder', f'noise-free BatchNorm - {best}', nf, fp),
-             ('total', 'BatchNorm - no normalization', bn, n)]
-    return pd.DataFrame([dict(part=k, difference=w, **dict(zip(('gain', 'low', 'high'), diff_ci(a, b) if min(len(a), len(b)) else (np.nan,) * 3)))
-                         for k, w, a, b in parts])
-
-def claims_table(runs:pd.DataFrame|None,            # the study's runs.csv
-                 fit:pd.DataFrame|None,             # growth at init: results/growth/fit.csv
-                 epochs:pd.DataFrame|None=None,     # the study's epochs.csv (growth during training)
-                 dropout:pd.DataFrame|None=None,    # dropout_check.csv (C4's link)
-                 seeds:int|None=None,               # final seeds per variant (a variant with fewer is pending)
-                 rules:dict=RULES) -> pd.DataFrame:
-    "The claims table: claim, where it comes from, what it says, what was measured (with 95 % intervals), verdict (by `rules`)."
-    empty, have = dict(measured='n/a', verdict='pending'), runs is not None and len(runs)
-    rows = {'C1': claim_c1(fit) if fit is not None else empty,
-            'growth': claim_growth(runs, epochs, seeds, rules) if have else empty,
-            'C2': claim_c2(runs, seeds, rules) if have else empty,
-            'C3': claim_c3(runs, seeds, rules) if have else empty,
-            'C4-link': claim_c4_link(dropout, rules),
-            'C4-gain': claim_c4_gain(runs, rules=rules) if have else empty}
-    return pd.DataFrame([dict(claim=k, source=SOURCE[k], paper=PAPER[k], **v) for k, v in rows.items()])
-
-# %% ../nbs/13_study.ipynb #0f1a2c02
-def _families(variants:dict) -> dict:
-    "Family -> its penalty variant (the one whose `base` it is; None if none), for the variants judged against BatchNorm."
-    return {v: next((p for p, d in variants.items() if d.get('base') == v), None) for v, d in variants.items() if 'vs_bn' in d['claims']}
-
-NORMFREE_FAMILIES = _families(STUDIES['normfree']['variants'])   # SkipInit, NF-ResNet (each with its penalty variant), NF-ResNet + AGC
-
-def normfree_table(runs:pd.DataFrame,                # normfree's runs.csv, with confirm's BatchNorm rows added
-                   epochs:pd.DataFrame|None=None,    # the same for epochs.csv (growth during training); None: not judged
-                   seeds:int|None=None,              # final seeds per variant (None: judge what has landed)
-                   rules:dict=NORMFREE_RULES) -> pd.DataFrame:
-    "`normfree`'s verdicts by its registered rules: each family against BatchNorm, the penalty on top, growth during training."
-    rows, bn = [], _top1(runs, 'BatchNorm')
-    ok_ids = set(runs[(runs.phase == 'final') & (runs.status == 'finished')].id)
-    gr = growth_in_training(epochs[epochs.id.isin(ok_ids)]) if epochs is not None else None
-    g = lambda v: gr[gr.variant == v].g.to_numpy() if gr is not None else np.array([])
-    def row(fam, test, m=None, v=None, vs=()):   # no measurement yet: 'pending'
-        rows.append(dict(family=fam, test=test, measured=m or 'n/a', verdict=_noting(_pending(runs, vs, seeds, v), _failures(runs, vs)) if m else 'pending'))
-    for fam, pen in NORMFREE_FAMILIES.items():
-        x = _top1(runs, fam)
-        if min(len(bn), len(x)) >= 2:
-            d, lb, lx = diff_ci(bn, x), final_loss(runs, 'BatchNorm'), final_loss(runs, fam)
-            v = _word(d[1], d[2], 'below BatchNorm', 'above BatchNorm', 'no difference resolved')
-            if not fit_alike(lb, lx, rules): v = f"confounded by optimization (by the rule alone: {v})"
-            row(fam, 'against BatchNorm', f"BN - {fam} {_pct(*d)}; final training loss BatchNorm {lb:.3f}, {fam} {lx:.3f}", v, ['BatchNorm', fam])
-        else: row(fam, 'against BatchNorm')
-        if pen:
-            xp = _top1(runs, pen)
-            if min(len(x), len(xp)) >= 2:
-                d = diff_ci(xp, x)
-                row(fam, 'the penalty on top', f"{pen} - {fam} {_pct(*d)}",
-                    _word(d[1], d[2], 'the penalty helps', 'the penalty hurts', 'no difference resolved'), [fam, pen])
-            else: row(fam, 'the penalty on top')
-        if min(len(g('BatchNorm')), len(g(fam))) >= 2:
-            a = diff_ci(g(fam), g('BatchNorm'))
-            m, v = f"g({fam}) - g(BN) {_pct(*a, unit='')}", _word(a[1], a[2], 'grows more than BatchNorm', 'grows less than BatchNorm', 'inconclusive')
-            if pen and len(g(pen)) >= 2:
-                b = diff_ci(g(fam), g(pen))
-                m += f"; g({fam}) - g({pen}) {_pct(*b, unit='')}"
-                v += '; ' + _word(b[1], b[2], 'the penalty curbs growth', 'the penalty adds growth', 'inconclusive')
-            row(fam, 'growth during training', m, v, ['BatchNorm', fam] + ([pen] if pen else []))
-        else: row(fam, 'growth during training')
-    return pd.DataFrame(rows)
-
-# %% ../nbs/13_study.ipynb #56034420
-def _ci_dots(ax, t:pd.DataFrame, labels):
-    "Each row of `final_table`'s `t` as a dot at its mean top-1 with its 95 % interval, top to bottom, labelled `labels`."
-    y, pal = np.arange(len(t)), palette(t.variant)
-    for i, r in enumerate(t.itertuples()):   # each in its variant's colour
-        ax.errorbar(r.top1, i, xerr=[[r.top1 - (r.top1 if np.isnan(r.top1_low) else r.top1_low)], [(r.top1 if np.isnan(r.top1_high) else r.top1_high) - r.top1]],
-                    fmt='o', color=pal[r.variant], capsize=3, zorder=3)
-    ax.set_yticks(y, list(labels)); ax.set_ylim(max(len(t), 1) - 0.5, -0.5)
-
-def plot_final(runs:pd.DataFrame, variants=None, ref:str='BatchNorm'):
-    "Test top-1 (%) of each variant's final runs: each seed as a dot, the mean and its 95 % t-interval as a bar."
-    set_style()
-    t = final_table(runs)
-    if variants is not None: t = t[t.variant.isin(variants)].set_index('variant').loc[[v for v in variants if v in set(t.variant)]].reset_index()
-    fig, ax = plt.subplots(figsize=(6.8, 0.42 * len(t) + 1.3))
-    _ci_dots(ax, t, t.variant)
-    f = runs[(runs.phase == 'final') & (runs.status == 'finished')]
-    for i, v in enumerate(t.variant):
-        pts = f[f.variant == v].top1 * 100
-        ax.scatter(pts, np.full(len(pts), i) + 0.18, s=14, color=palette(t.variant)[v], alpha=0.6, zorder=2)
-        failed = ', '.join(f"{t[k].iloc[i]} {k}" for k in FAILED if t[k].iloc[i])
-        if failed: ax.annotate(failed, (1, i), xycoords=('axes fraction', 'data'), xytext=(-4, 5), textcoords='offset points',
-                               ha='right', va='bottom', fontsize=11, color='tab:red')   # above its row, clear of the bar and the seeds
-    if ref in set(t.variant): ax.axvline(t.set_index('variant').top1[ref], color=palette([ref])[ref], ls='--', lw=1)
-    ax.set(xlabel='test top-1 (%): mean, 95 % interval, seeds', ylabel='')
-    fig.tight_layout()
-    return fig
-
-def plot_norms(epochs:pd.DataFrame, variants, col:str='valid_embedding_norm'):
-    "A norm of the representation (test images) per epoch of the final runs: mean over seeds and its range."
-    set_style()
-    d = epochs[(epochs.phase == 'final') & epochs.variant.isin(variants)]
-    fig, ax = plt.subplots(figsize=(6.8, 3.8))
-    sns.lineplot(d, x='epoch', y=col, hue='variant', hue_order=[v for v in variants if v in set(d.variant)], palette=palette(d.variant), errorbar=('pi', 100), ax=ax)
-    ax.set(yscale='log', xlabel='epoch', ylabel={'valid_embedding_norm': 'embedding $\\|h\\|$ (test, mean L2)',
-                                                  'valid_logit_norm': 'logits $\\|z\\|$ (test, mean L2)'}.get(col, col))
-    plain_log_ticks(ax)
-    fig.tight_layout()
-    legend_below(fig, ax, ncol=2, y=0.0)   # under the figure, off the curves
-    return fig
-
-def _grid_label(key:str, variant:str) -> str:
-    "The x label of a tuning panel: what the grid's value is."
-    if key == 'param_lr': return 'peak learning rate'
-    return 'Dropout rate p' if key == 'param_dropout' or 'Dropout penalty' in variant else 'penalty coefficient'
-
-def plot_tuning(runs:pd.DataFrame, variants=None):
-    "Held-out top-1 (%) against each tuned variant's grid value: each seed a dot, their mean a line, the chosen point (best mean) ringed; a diverged run a cross."
-    import textwrap
-    set_style()
-    t = runs[(runs.phase == 'tune') & runs.status.isin(DONE)]
-    if variants is not None: t = t[t.variant.isin(variants)]
-    vs = list(dict.fromkeys(t.variant)); pal = palette(vs)
-    cols = 2; rows_ = max(1, -(-len(vs) // cols))
-    fig, axs = plt.subplots(rows_, cols, figsize=(FIG_WIDTH, 2.6 * rows_ + 0.3), squeeze=False)
-    for ax, v in zip(axs.flat, vs):
-        g = t[t.variant == v]
-        have = [k for k in ('param_coef', 'param_dropout', 'param_lr') if k in g and g[k].notna().any()]
-        key = next((k for k in have if g[k].nunique() > 1), have[0])   # the tuned value (one run so far: the first there is)
-        ok, bad = g[g.status.isin(('finished', 'collapsed'))], g[g.status == 'diverged']
-        m = ok.groupby(key).top1.mean().mul(100)
-        ax.plot(ok[key], ok.top1 * 100, 'o', ms=3, color=pal[v], alpha=0.45)
-        ax.plot(m.index, m.values, '-', color=pal[v])
-        score = g.top1.where(g.status == 'finished', -np.inf).groupby(g[key]).mean()   # `choose`'s rule: a run that did not finish scores -inf
-        best = score.idxmax()
-        if best in m.index: ax.plot(best, m[best], 'o', ms=10, mfc='none', mec='k', mew=1.5, label='chosen')
-        lo = (ok.top1.min() * 100 if len(ok) else 10) - 2
-        ax.plot(bad[key], np.full(len(bad), lo), 'x', color='k', ms=7)
-        vals = sorted(g[key].unique())
-        ax.set_xscale('log'); ax.set_xticks(vals, [f'{x:g}' for x in vals]); ax.xaxis.set_minor_locator(plt.NullLocator())
-        ax.set(xlabel=_grid_label(key, v), ylabel='held-out top-1 (%)' if ax in axs[:, 0] else ''); ax.margins(y=0.15)
-        ax.set_title(textwrap.fill(v, 30), fontsize=FONT_PT + 1)
-    for ax in list(axs.flat)[len(vs):]: ax.axis('off')
-    fig.tight_layout()
-    return fig
-
-def plot_headline(growth:pd.DataFrame,   # growth at initialization: `nbs/results/growth/growth.csv`
-                  runs:pd.DataFrame,     # the study's `runs.csv`
-                  variants=('BatchNorm', 'no normalization', 'Fixup', 'Fixup + functional L2', 'Fixup + embedding penalty'),
-                  init_variants=('BatchNorm', 'no norm (He init)', 'Fixup'),   # C1's (the growth table has more)
-                  title:str='C2: accuracy, ResNet-20'):                        # the right panel's: name the study
-    "The landing page's figure: C1 (the embedding's norm at initialization against depth, CIFAR ResNets) beside C2 (test top-1 of the final runs so far)."
-    set_style()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.3), width_ratios=[1, 1.15])
-    g = growth[(growth.family == 'CIFAR ResNet') & growth.variant.isin(init_variants)].groupby(['variant', 'n_blocks'], sort=False).embedding_norm.mean().reset_index()
-    pal = palette(g.variant)
-    for v, d in g.groupby('variant', sort=False): a.plot(d.n_blocks, d.embedding_norm, 'o-', ms=4, color=pal[v], label=v.replace(' (He init)', ''))
-    a.set(yscale='log', xlabel='residual blocks', ylabel='embedding norm at init', title='C1: growth at initialization'); plain_log_ticks(a)
-    a.legend(frameon=False)
-    t = final_table(runs[runs.variant.isin(variants)]) if len(runs) else pd.DataFrame(columns=['variant', 'top1', 'top1_low', 'top1_high'])
-    t = t[t.top1.notna()].set_index('variant')   # variants with finished final runs, in the order of `variants`
-    t = t.loc[[v for v in variants if v in t.index]].reset_index()
-    short = {'no normalization': 'no norm', 'Fixup + functional L2': 'Fixup +\nfunctional L2', 'Fixup + embedding penalty': 'Fixup +\nembedding penalty',
-             PICKED: 'Fixup +\npenalty'}
-    _ci_dots(b, t, [short.get(v, v) for v in t.variant])
-    b.set(xlabel='test top-1 (%), 95 % interval', title=title)
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/13_study.ipynb #c0f1a2f1
-def plot_decomposition(runs:pd.DataFrame, title:str|None=None):
-    "BatchNorm's gain over the unnormalized network split into its measured parts (`decomposition`): each part's mean and 95 % interval."
-    set_style()
-    d = decomposition(runs).dropna(subset=['gain'])
-    fig, ax = plt.subplots(figsize=(6.8, 0.75 * max(len(d), 1) + 1.0))
-    y = np.arange(len(d))
-    colors = ['tab:gray' if p in ('remainder', 'total') else 'tab:blue' for p in d.part]
-    ax.barh(y, d.gain, color=colors, alpha=0.35, height=0.45)
-    if len(d): ax.errorbar(d.gain, y, xerr=[d.gain - d.low.fillna(d.gain), d.high.fillna(d.gain) - d.gain], fmt='o', color='k', capsize=3)
-    ax.axvline(0, color='k', lw=0.8)
-    ax.set_yticks(y, list(d.part)); ax.set_ylim(max(len(d), 1) - 0.5, -0.75)
-    for i, w in enumerate(d.difference):   # what each part is the difference of, above its bar
-        ax.annotate(w, (0, i - 0.3), xycoords=('axes fraction', 'data'), xytext=(4, 0), textcoords='offset points', va='bottom', fontsize=11, color='0.35')
-    ax.set(xlabel='test top-1 gained (points): mean, 95 % interval', title=title)
-    fig.tight_layout()
-    return fig
 
 # %% ../nbs/13_study.ipynb #1e7b03b3
 @torch.no_grad()
@@ -1022,12 +448,14 @@ def dropout_gap(model:torch.nn.Module, # a trained model (put in eval mode)
                 p:float,               # Dropout rate on the classifier's input
                 draws:int=64,          # Dropout masks averaged
                 seed:int=0) -> dict:
-    "Monte-Carlo increase of the cross-entropy under Dropout(`p`) on the classifier's input, and the second-order penalty, at `model`'s weights."
+    """Monte-Carlo increase of the cross-entropy under Dropout(`p`) on the classifier's input, and the second-order
+    penalty, at `model`'s weights."""
     model.eval()
     with ClassifierHook(model) as hk: model(x); h, z, fc = hk.h.float(), hk.z.float(), hk.fc
     base = F.cross_entropy(z, y)
     g = torch.Generator(device=h.device).manual_seed(seed)
-    inc = torch.stack([F.cross_entropy(fc(h * (torch.rand(h.shape, generator=g, device=h.device) >= p) / (1 - p)), y) - base
+    inc = torch.stack([F.cross_entropy(fc(h * (torch.rand(h.shape, generator=g, device=h.device) >= p) / (1 - p)),
+                                       y) - base
                        for _ in range(draws)])
     return dict(p=p, mc_increase=inc.mean().item(), mc_se=(inc.std() / draws ** 0.5).item(),
                 penalty=dropout_penalty(h, z, fc.weight, p).item(), ce=base.item())
@@ -1036,7 +464,8 @@ def dropout_check(root:Path|str,                 # the study's folder
                   n:int=2000,                    # test images
                   draws:int=64,                  # Dropout masks
                   pattern:str='final/fixup-dropout-0.*') -> pd.DataFrame:
-    "`dropout_gap` at the final weights of the study's Fixup + Dropout p runs, on `n` test images; also written to `root/dropout_check.csv`."
+    """`dropout_gap` at the final weights of the study's Fixup + Dropout p runs, on `n` test images; also written to
+    `root/dropout_check.csv`."""
     from bnreg_nb.evaluate import load_run
     from bnreg_nb.data import fmnist_batch
     rows = []
@@ -1049,102 +478,6 @@ def dropout_check(root:Path|str,                 # the study's folder
     if len(df): df.to_csv(Path(root) / 'dropout_check.csv', index=False)
     return df
 
-# %% ../nbs/13_study.ipynb #c0f1a2g2
-def bf16_check(fp32:pd.DataFrame,   # `fmnist`'s runs.csv (fp32)
-               bf16:pd.DataFrame,   # `fmnist-bf16`'s runs.csv
-               variants=('BatchNorm', 'Fixup')) -> pd.DataFrame:
-    "bf16 against fp32 seed by seed: per variant, the mean paired difference of final test top-1 (pts, t-interval), the fp32 seeds' SD, and the `fmnist-bf16` rule's answer."
-    rows = []
-    for v in variants:
-        a, b = (d[(d.phase == 'final') & (d.variant == v)].set_index('seed') for d in (fp32, bf16))
-        seeds = sorted(set(a.index) & set(b.index))
-        if not seeds: continue
-        m, lo, hi = mean_ci((b.top1[seeds] - a.top1[seeds]) * 100)
-        sd = float(a.top1[a.status == 'finished'].std(ddof=1) * 100)
-        failed = int(b.status.isin(FAILED).sum())
-        rows.append(dict(variant=v, seeds=len(seeds), top1_fp32=a.top1[seeds].mean() * 100, top1_bf16=b.top1[seeds].mean() * 100,
-                         diff=m, diff_low=lo, diff_high=hi, fp32_seed_sd=sd, train_loss_fp32=a.train_loss[seeds].mean(),
-                         train_loss_bf16=b.train_loss[seeds].mean(), failed_bf16=failed, accepted=bool(abs(m) < sd and not failed)))
-    return pd.DataFrame(rows)
-
-def power_table(runs:pd.DataFrame, variants, seeds:int, alpha:float=0.05, power:float=0.8) -> pd.DataFrame:
-    "Per variant, its measured seed SD of final test top-1 (pts) and the smallest difference from another variant of equal SD that `seeds` seeds each detect."
-    rows = []
-    for v in variants:
-        x = _top1(runs, v)
-        if len(x) > 1: rows.append(dict(variant=v, seeds_measured=len(x), seed_sd=x.std(ddof=1), seeds=seeds,
-                                        detectable=detectable(x.std(ddof=1), seeds, alpha, power)))
-    return pd.DataFrame(rows)
-
-# %% ../nbs/13_study.ipynb #fdf55b5a
-POWER_RULES = ('C2', 'growth', 'C3', 'fit')   # the registered rules `simulate_verdicts` runs
-DECISIVE = ('reproduced', 'contradicted')       # the verdicts that decide a claim
-
-def _sim_runs(vals:dict, n:int, loss:dict) -> pd.DataFrame:
-    "One simulated study's final runs: `vals[v]` the `n` seeds' test top-1 (%) of variant v, `loss[v]` their losses."
-    rows = [dict(id=f'final/{v}/seed{i}', phase='final', status='finished', variant=v, seed=i, top1=x[i] / 100,
-                 train_loss=loss[v][i]) for v, x in vals.items() for i in range(n)]
-    return pd.DataFrame(rows).astype({c: object for c in ('id', 'phase', 'status', 'variant')})   # object: faster filters
-
-def _sim_epochs(g:dict, n:int) -> pd.DataFrame:
-    "Two epochs per simulated run: its embedding norm grows by exp(`g[v][i]`) from the middle epoch (1) to the last (2)."
-    return pd.DataFrame([dict(id=f'final/{v}/seed{i}', phase='final', variant=v, seed=i, epoch=e,
-                              valid_embedding_norm=math.exp(x[i] * (e - 1))) for v, x in g.items() for i in range(n) for e in (1, 2)])
-
-def simulate_verdicts(rule:str,              # 'C2', 'growth', 'C3' or 'fit' (C2's pair: BatchNorm and Fixup)
-                      means:dict,            # variant -> true mean: top-1 (%) (C2, C3), g = ln growth, or training loss (fit)
-                      sds:dict,              # variant -> seed-to-seed SD, in the same unit
-                      n:int,                 # final seeds per variant
-                      draws:int=1000,        # simulated studies
-                      seed:int=0,            # of the random draws
-                      loss:dict|None=None,   # C2, C3: variant -> true training loss (None: all equal: the accuracy rule alone)
-                      loss_sd:dict|None=None,# and its seed SD (None: 0)
-                      rules:dict=RULES) -> pd.Series:
-    "P(each verdict) of a registered rule at `n` seeds, over `draws` studies drawn from Normal(means, sds)."
-    if rule not in POWER_RULES: raise ValueError(f"rule {rule!r}: one of {POWER_RULES}")
-    rng = np.random.default_rng(seed)
-    draw = lambda m, s: {v: rng.normal(m[v], (s or {}).get(v, 0.0), (draws, n)) for v in m}
-    x = draw(means, sds)
-    lo = draw(loss, loss_sd) if loss else {v: np.full((draws, n), 0.1) for v in means}
-    out = []
-    for k in range(draws):
-        if rule == 'growth':   # the accuracies do not enter this rule: every run gets the same
-            runs = _sim_runs({v: np.full(n, 90.0) for v in x}, n, {v: lo[v][k] for v in x})
-            out.append(claim_growth(runs, _sim_epochs({v: x[v][k] for v in x}, n), rules=rules)['verdict'])
-        elif rule == 'fit':
-            runs = _sim_runs({v: np.full(n, 90.0) for v in x}, n, {v: x[v][k] for v in x})
-            out.append('fit alike' if _fit(runs, 'C2', rules)[0] else 'confounded by optimization')
-        else:
-            runs = _sim_runs({v: x[v][k] for v in x}, n, {v: lo[v][k] for v in x})
-            out.append((claim_c2 if rule == 'C2' else claim_c3)(runs, rules=rules)['verdict'])
-    return pd.Series(out).value_counts(normalize=True).rename(n)
-
-def verdict_power(rule:str, means:dict, sds:dict, ns=(10, 20, 40), **kw) -> pd.DataFrame:
-    "`simulate_verdicts` at each n of `ns`: a row per n, a column per verdict, `decisive` (reproduced or contradicted)."
-    t = pd.DataFrame([simulate_verdicts(rule, means, sds, n, **kw) for n in ns]).fillna(0.0)
-    t.index.name = 'seeds'
-    if rule == 'fit': return t   # its two answers are about the fit, not a claim
-    return t.assign(decisive=t[[c for c in t.columns if c in DECISIVE]].sum(axis=1))
-
-# %% ../nbs/13_study.ipynb #68a5018f
-CONFIRM_CHOSEN = {'BatchNorm': dict(lr=0.1), 'Fixup': dict(lr=0.2), PICKED: dict(lr=0.2, coef=0.01)}   # confirm's picks
-STUDIES['confirm-power'] = dict(
-    about="C2 and growth during training at 40 seeds: `confirm`'s BatchNorm, Fixup and Fixup + penalty (the embedding penalty, "
-          "confirm's pick) at the values confirm chose on its held-out images (BatchNorm --lr 0.1; Fixup --lr 0.2; the penalty "
-          "--lr 0.2 --coef 0.01), not tuned again, over 30 further final seeds (211-240), judged by confirm's rules on confirm's "
-          "10 final seeds and these 30 pooled. Simulated power (`simulate_verdicts`, confirm's 10 seeds' means and SDs taken as "
-          "the truth, 600 draws): at 40 seeds the accuracy rule alone is decisive with probability 0.93; the registered rule, "
-          "with its fit rule (BatchNorm's and Fixup's training losses measured 22 % apart against a band of 20 %), only 0.30: "
-          "under 0.8, limited by the fit rule, which more seeds do not help. Growth during training is decided with probability 1. "
-          "Hardware: bf16 autocast as in confirm (so that the seeds pool), so it runs on a GPU or on a CPU with native bf16 "
-          "(AVX512-BF16 or AMX) and is refused on one that emulates it; measured on confirm's runs on one core of an Intel Xeon "
-          "with AVX512-BF16, a BatchNorm run (30 epochs) takes about 12 minutes and a Fixup or Fixup + penalty run (60 epochs) "
-          "18 to 20, about 25 CPU-hours in all; not yet measured on a GPU.",
-    common=CONFIRM_COMMON, holdout=None, tune_seeds=[], seeds=list(range(211, 241)), rules=RULES, registered=True,
-    variants={v: dict(claims=['C2', 'growth'], opts=variant(name, **CONFIRM_CHOSEN[v], epochs=CONFIRM_EPOCHS[k]))
-              for v, name, k in (('BatchNorm', 'BatchNorm', 'batch'), ('Fixup', 'Fixup', 'none'),
-                                 (PICKED, 'Fixup + embedding penalty', 'none'))})
-
 # %% ../nbs/13_study.ipynb #821ed4b0
 def study(name:str='fmnist',                  # the study: a key of STUDIES
           out:str='nbs/results/study',        # where its folder goes (out/<name>)
@@ -1152,7 +485,8 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
           shard:str='1/1',                    # K/N: run only this slice of the study (an array job's task K of N)
           max_runs:int=None,                  # start at most this many runs, then stop (None: all)
           collect_only:bool=False,            # only gather the finished runs into runs.csv and epochs.csv
-          register:bool=False,                # write the study's registration.json and stop (commit it, then run the study)
+          # write the study's registration.json and stop (commit it, then run the study)
+          register:bool=False,
           pack:int=None,                      # on GPUs: runs per GPU at once, each its own process (overrides --jobs)
           dry_run:bool=False,                 # print the queue (each run defined now, its device, its wave) and stop
          ) -> pd.DataFrame|None:
@@ -1161,7 +495,8 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
     s, root = STUDIES[name], Path(out) / name
     if register:
         rec = register_study(name, s, root)
-        print(f"[study] {name} registered in {root / REGISTRATION} (hash {rec['hash'][:12]}): commit that file, then run the study", flush=True)
+        print(f"[study] {name} registered in {root / REGISTRATION} (hash {rec['hash'][:12]}): commit that file, then "
+              f"run the study", flush=True)
         return None
     if dry_run:
         q = run_study(s, root, jobs, shard, max_runs, pack=pack, dry_run=True)
@@ -1170,18 +505,21 @@ def study(name:str='fmnist',                  # the study: a key of STUDIES
         print(q[['wave', 'device', 'id']].to_string(index=False), flush=True)
         return q
     more = most_runs(s) - expected_runs(s)
-    print(f"[study] {name}: {s['about']}\n[study] {expected_runs(s)} runs in all" + (f" (up to {more} more if grids extend)" if more else '') +
-          f", into {root}", flush=True)
+    print(f"[study] {name}: {s['about']}\n[study] {expected_runs(s)} runs in all"
+          + (f" (up to {more} more if grids extend)" if more else '') + f", into {root}", flush=True)
     t0 = time.time()
     df = collect(s, root) if collect_only else run_study(s, root, jobs, shard, max_runs, pack=pack)
     old = json.loads((root / 'run.json').read_text()) if (root / 'run.json').exists() else {}
-    sessions = old.get('sessions', []) + ([] if collect_only else [dict(started=time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(t0)),
-                                                                         wall_s=round(time.time() - t0), jobs=jobs, shard=shard)])
+    this = dict(started=time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(t0)), wall_s=round(time.time() - t0),
+                jobs=jobs, shard=shard)
+    sessions = old.get('sessions', []) + ([] if collect_only else [this])
     reg = check_registration(s, root, need_commit=False)
     rec = run_record(study=name, about=s['about'], common=s['common'], holdout=s['holdout'], tune_seeds=s['tune_seeds'],
-                     seeds=s['seeds'], variants=s['variants'], runs_done=int(df.status.isin(DONE).sum()) if len(df) else 0,
-                     runs_total=expected_runs(s), train_seconds_of_runs=float(df.train_seconds.fillna(0).sum()) if len(df) else 0.0,
-                     sessions=sessions, registration={k: v for k, v in reg.items() if k != 'definition'} if reg else None)
+                     seeds=s['seeds'], variants=s['variants'],
+                     runs_done=int(df.status.isin(DONE).sum()) if len(df) else 0, runs_total=expected_runs(s),
+                     train_seconds_of_runs=float(df.train_seconds.fillna(0).sum()) if len(df) else 0.0,
+                     sessions=sessions,
+                     registration={k: v for k, v in reg.items() if k != 'definition'} if reg else None)
     (root / 'run.json').write_text(json.dumps(rec, indent=2, default=str))
     return df
 
@@ -1193,7 +531,8 @@ def main(argv:list[str]|None=None):
     except (RegistrationError, HardwareError) as e: raise SystemExit(f"error: {e}") from None
 
 # %% ../nbs/13_study.ipynb #d39d5656
-WAITING = ('confirm', 'confirm-power', 'normfree', 'confirm-56')   # registered studies with runs to make, in queue order
+# registered studies with runs to make, in queue order
+WAITING = ('confirm', 'confirm-power', 'normfree', 'confirm-56')
 
 def run_machines(root:Path|str) -> pd.DataFrame:
     "Per finished run of a study folder: the machine that made it (its summary.json), precision, arch, epochs, s/epoch."
@@ -1210,7 +549,8 @@ def run_machines(root:Path|str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=['id', 'kind', 'precision', 'arch', 'epochs', 's_per_epoch'])
 
 def waiting_runs(out:Path|str='results/study', studies=WAITING) -> pd.DataFrame:
-    "Per study: runs done and left, and measured minutes per run on each kind of machine that ran its arch and precision."
+    """Per study: runs done and left, and measured minutes per run on each kind of machine that ran its arch and
+    precision."""
     seen = pd.concat([run_machines(Path(out) / n) for n in STUDIES if (Path(out) / n / 'runs.csv').exists()],
                      ignore_index=True)
     rows = []

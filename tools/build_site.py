@@ -44,10 +44,10 @@ SIDEBAR_PLAN = {
     'Start here':       [('index', 'Overview'), 'reproductions/paper', 'reproductions/commands'],   # what a reader comes for, first
     'Mechanisms':       ['01_norms', '02_models', '03_fixup', '03a_normfree', '04_penalties', '05_noise', '06_diagnostics'],
     'Training':         ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
-    'Runs and studies': ['11a_runs', '12_experiments', '13_study', '14_bench'],
+    'Runs and studies': ['11a_runs', '12_experiments', '13_study', '13a_studies', '13b_claims', '13c_studyplots', '14_bench'],
     'Reproductions':    ['reproductions/*'],
     'API':              [('16_api', 'API reference')],
-    'Development':      ['00_core', '00a_testing', '00b_plots', '15_docs', ('changelog', 'Changelog')],
+    'Development':      ['00_core', '00a_testing', '00b_plots', '00c_stats', '15_docs', ('changelog', 'Changelog')],
 }
 
 def say(*a): print('[site]', *a, file=sys.stderr, flush=True)
