@@ -22,6 +22,7 @@ from torchvision.io import decode_jpeg, read_file, ImageReadMode
 from torchvision.transforms import v2
 from .data import get_dls, write_image_tree, image_folders, ImageFiles, imagenet_tfms, IMAGENET_MEAN, IMAGENET_STD
 from .callbacks import lr_mult, EXIT_RESUMABLE
+from .runfolder import LAST, read_metrics, safe_load
 from .train import make_learner, peak_lrs, run_callbacks
 from .runs import variant, train_config, write_record, pick, set_threads
 from .plots import set_style, legend_below, FIG_WIDTH, palette
@@ -663,7 +664,7 @@ def _check_train(s, out, dev):
     flags = _run_flags(s) + (['--channels-last'] if s['gpu'] else [])
     rc, secs, err = _train_child(out / 'train', *flags)
     if rc: return [_row('train', 'exit code', rc, ok=False, note=err.splitlines()[-1] if err else '')]
-    m = pd.read_csv(out / 'train' / 'metrics.csv')
+    m = read_metrics(out / 'train')
     ok = bool(np.isfinite(m.train_loss).all())
     return [_row('train', 'images/s (epoch 2)', round(float(m.images_per_s.iloc[-1]), 1), 'img/s', ok), _row('train', 'wall', round(secs, 1), 's')]
 
@@ -673,8 +674,8 @@ def _check_resume(s, out, dev):
     rows = [_row('resume', 'exit code on SIGTERM', rc, ok=rc == EXIT_RESUMABLE)]
     rc2, _, err2 = _train_child(out / 'resume', '--resume', out / 'resume')
     rows.append(_row('resume', 'exit code of --resume', rc2, ok=rc2 == 0, note=err2.splitlines()[-1] if rc2 and err2 else ''))
-    if rc2 == 0 and (out / 'train' / 'metrics.csv').exists():   # against the uninterrupted run: exact on a CPU, to rounding on a GPU
-        a, b = (pd.read_csv(out / d / 'metrics.csv').valid_loss.values for d in ('train', 'resume'))
+    if rc2 == 0 and read_metrics(out / 'train') is not None:   # against the uninterrupted run: exact on a CPU, to rounding on a GPU
+        a, b = (read_metrics(out / d).valid_loss.values for d in ('train', 'resume'))
         rows.append(_row('resume', 'valid loss vs uninterrupted (max rel. diff)', float(np.max(np.abs(a - b) / np.abs(a))), ok=True))
     return rows
 
@@ -720,8 +721,8 @@ def _check_fp16(s, out, dev):
                               '--n-valid', s['n_valid'], '--epochs', 1, '--precision', prec, '--workers', s['workers'], '--norm', 'none',
                               '--init', 'fixup', '--penalty', 'embedding', '--coef', 1e-4, '--clip', 1.0)
     if rc: return [_row('fp16', 'exit code', rc, ok=False, note=err.splitlines()[-1] if err else '')]
-    m = pd.read_csv(out / 'fp16' / 'metrics.csv')
-    sc = torch.load(out / 'fp16' / 'last.pth', weights_only=True, map_location='cpu').get('scaler') or {}
+    m = read_metrics(out / 'fp16')
+    sc = safe_load(out / 'fp16' / LAST, 'cpu').get('scaler') or {}   # weights_only: tensors and plain data
     scale = float(sc.get('scale', float('nan'))) if sc else float('nan')
     return [_row('fp16', f'{prec}: final training loss', round(float(m.train_loss.iloc[-1]), 4), ok=bool(np.isfinite(m.train_loss).all())),
             _row('fp16', 'loss scale', scale, ok=not s['gpu'] or (np.isfinite(scale) and scale >= 1),
@@ -731,8 +732,8 @@ def _check_reference(s, out, dev):
     "`--norm reference` (noise-free BatchNorm with the reference pass) against BatchNorm: time per epoch."
     rc, _, err = _train_child(out / 'reference', *_run_flags(s, epochs=1), '--norm', 'reference')
     if rc: return [_row('reference', 'exit code', rc, ok=False, note=err.splitlines()[-1] if err else '')]
-    ref = pd.read_csv(out / 'reference' / 'metrics.csv').images_per_s.iloc[-1]
-    bn = pd.read_csv(out / 'train' / 'metrics.csv').images_per_s.iloc[0] if (out / 'train' / 'metrics.csv').exists() else float('nan')
+    ref, train = read_metrics(out / 'reference').images_per_s.iloc[-1], read_metrics(out / 'train')
+    bn = train.images_per_s.iloc[0] if train is not None else float('nan')
     return [_row('reference', 'images/s', round(float(ref), 1), 'img/s'), _row('reference', 'BatchNorm / reference (time per image)', round(float(bn / ref), 3))]
 
 def _check_compile(s, out, dev):

@@ -6,7 +6,7 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/callbacks.html.md"""
 
 # %% ../nbs/08_callbacks.ipynb #b475a6f7
 from __future__ import annotations
-import os, io, re, math, time, errno, shutil, pickle, random, signal, warnings
+import os, re, math, time, random, signal, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -27,16 +27,16 @@ from accelerate.utils import reduce, gather_object
 from .core import unwrap_model, native_bf16, find_classifier, gpu_paths, host_buffer, copy_event, device_sync
 from .penalties import ClassifierPenalty
 from .diagnostics import NormDiagnostics
+from .runfolder import (LAST, BEST, LAST_WEIGHTS, BEST_WEIGHTS, write_metrics, atomic_save, save_checkpoint,
+                                save_weights, plain, rng_states, set_rng_states)
+from .runfolder import (CSV_COLUMNS, atomic_write, DiskFull, EXIT_NO_SPACE, CKPT_FILES, CheckpointError,
+                                load_checkpoint)   # importable from here too, as before the run folder had its module
 
 # %% auto #0
-__all__ = ['CSV_COLUMNS', 'EXIT_RESUMABLE', 'CKPT_FILES', 'EXIT_NO_SPACE', 'WEIGHTS_FORMAT', 'ON_DEVICE', 'TENSORBOARD_MISSING',
-           'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision', 'Diverged', 'all_reduce', 'NanGuard',
-           'LaggedSmoothLoss', 'ForeachSGD', 'FreeGrads', 'XLAMarkStep', 'AGC', 'atomic_save', 'atomic_write',
-           'device_rng_state', 'rng_states', 'set_rng_states', 'parse_every', 'Preempted', 'Preemption',
-           'CheckpointError', 'DiskFull', 'torch_save', 'save_checkpoint', 'save_weights', 'load_weights', 'plain',
-           'UnsafeCheckpoint', 'safe_load', 'to_device_tree', 'load_checkpoint', 'fmt_duration', 'StepLog',
-           'process_means', 'recorder_metrics', 'say_above_bar', 'RunLog', 'check_tensorboard', 'TensorBoardLog',
-           'skip_batches', 'Checkpointer']
+__all__ = ['EXIT_RESUMABLE', 'TENSORBOARD_MISSING', 'EpochSeed', 'lr_mult', 'LRSchedule', 'Precision', 'resolve_precision',
+           'Diverged', 'all_reduce', 'NanGuard', 'LaggedSmoothLoss', 'ForeachSGD', 'FreeGrads', 'XLAMarkStep', 'AGC',
+           'parse_every', 'Preempted', 'Preemption', 'fmt_duration', 'StepLog', 'process_means', 'recorder_metrics',
+           'say_above_bar', 'RunLog', 'check_tensorboard', 'TensorBoardLog', 'skip_batches', 'Checkpointer']
 
 # %% ../nbs/08_callbacks.ipynb #2880a96c
 def _base_dl(dl): return getattr(dl, 'dl', dl)   # the fastai DataLoader inside a DistributedDL
@@ -238,63 +238,6 @@ class AGC(Callback):
         self.params = [p for p in self.learn.model.parameters() if id(p) not in skip]
     def before_step(self): self._clip(self.params, self.clip_factor, self.eps)
 
-# %% ../nbs/08_callbacks.ipynb #c9799f8b
-CSV_COLUMNS = ['epoch', 'train_loss', 'penalty', 'valid_loss', 'top1', 'top5', 'embedding_norm', 'logit_norm',
-               'valid_embedding_norm', 'valid_logit_norm', 'lr', 'images_per_s', 'epoch_time_s']
-
-def atomic_save(obj, path:Path):
-    "`torch.save` to `path` through a temporary file: `path` is either the old file or the complete new one."
-    _write_or_disk_full(lambda tmp: torch_save(obj, tmp), Path(str(path) + '.tmp'), Path(path))   # (a full disk: `DiskFull`, below)
-
-def atomic_write(text:str, path:Path):
-    "Write `text` to `path` through a temporary file."
-    _write_or_disk_full(lambda tmp: tmp.write_text(text), Path(str(path) + '.tmp'), Path(path))
-
-_STAND_IN_RNG = torch.Generator()   # under BNREG_GPU_PATHS on the CPU: the generator a GPU would have (nothing draws from it)
-
-def device_rng_state(device:str|torch.device='cpu') -> dict|None:
-    "The random state of the one accelerator `device` this process computes on (a CUDA device, or the CPU's stand-in under `BNREG_GPU_PATHS`); None elsewhere."
-    d = torch.device(device)
-    if d.type == 'cuda':
-        i = d.index if d.index is not None else torch.cuda.current_device()
-        return dict(type='cuda', index=i, count=torch.cuda.device_count(), state=torch.cuda.get_rng_state(i))
-    if gpu_paths(d): return dict(type='stand-in', index=0, count=1, state=_STAND_IN_RNG.get_state())
-    return None
-
-def _set_device_rng(saved, device) -> str|None:
-    "Restore `device`'s generator from a checkpoint's device state (or the old format's list of every GPU's); a note when it cannot."
-    now = device_rng_state(device)
-    if isinstance(saved, (list, tuple)):   # checkpoints before issue 31: the states of all visible GPUs; this process's is at its index
-        if now is None or now['type'] != 'cuda' or now['index'] >= len(saved):
-            return (f"the checkpoint holds {len(saved)} GPU random state(s), none for this process's device ({device}): its "
-                    "random stream starts anew, so the run is not bit-exact")
-        saved = dict(type='cuda', index=now['index'], count=len(saved), state=saved[now['index']])
-    if now is None or now['type'] != saved['type']:
-        return (f"the checkpoint was written on a {saved['type']} device and this process runs on {device}: the device's random "
-                "stream starts anew, so the run is not bit-exact")
-    state = saved['state'].cpu()
-    if now['type'] == 'cuda': torch.cuda.set_rng_state(state, now['index'])
-    else: _STAND_IN_RNG.set_state(state)
-    if saved.get('count', now['count']) != now['count']:   # the state is this process's own, so it is restored; said for the record
-        return f"this process's device random state restored, on {now['count']} device(s) from a job that saw {saved['count']}"
-    return None
-
-def rng_states(device:str|torch.device|None=None) -> dict:
-    "The states of torch's CPU generator, `device`'s own generator (`device_rng_state`), numpy's and Python's, as tensors and plain types (a checkpoint loads with `weights_only=True`)."
-    kind, key, pos, has_gauss, gauss = np.random.get_state()
-    return dict(torch=torch.get_rng_state(), device=device_rng_state(device) if device is not None else None,
-                numpy=dict(kind=kind, key=torch.from_numpy(key.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), gauss=float(gauss)),
-                python=random.getstate())
-
-def set_rng_states(s:dict, device:str|torch.device|None=None) -> list[str]:
-    "Restore the generators' states saved by `rng_states` (`device`: where this process computes now); notes on what could not be restored as saved."
-    n, notes = s['numpy'], []
-    torch.set_rng_state(s['torch'].cpu()); random.setstate(s['python'])   # CPU states, wherever a checkpoint was mapped
-    np.random.set_state((n['kind'], n['key'].cpu().numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
-    saved = s.get('device') if s.get('device') is not None else s.get('cuda')
-    if saved is not None and device is not None and (note := _set_device_rng(saved, device)): notes.append(note)
-    return notes
-
 # %% ../nbs/08_callbacks.ipynb #b7c1e002
 def parse_every(s:str|int|None) -> tuple[str, float]|None:
     "`--ckpt-every`: N training steps ('500' -> ('steps', 500)) or a duration ('10m' -> ('seconds', 600); also 's', 'h'); None: never."
@@ -324,124 +267,6 @@ class Preemption:
     def __exit__(self, *exc):
         for s, h in self.old.items(): signal.signal(s, h)
 
-
-# %% ../nbs/08_callbacks.ipynb #b7c1e006
-class CheckpointError(RuntimeError):
-    "No usable checkpoint in a run folder; the message names the files and the fix."
-
-CKPT_FILES = ('last.pth', 'prev.pth')   # the newest checkpoint and the one before it
-
-EXIT_NO_SPACE = 74   # like EX_IOERR: a file could not be written for lack of space; the checkpoints before it are intact
-
-class DiskFull(OSError):
-    "A run file could not be written for lack of space (or quota); the partial file is removed and the previous one kept."
-
-class _Writes(io.FileIO):
-    "A file that remembers the `OSError` of a failed write: `torch.save` turns it into an unnamed `RuntimeError` of its zip writer."
-    error = None
-    def write(self, b):
-        try: return super().write(b)
-        except OSError as e: self.error = e; raise
-
-def torch_save(obj, f:Path):
-    "`torch.save(obj, f)`, where a write that fails raises its own `OSError` (ENOSPC: no space left, EDQUOT: over quota)."
-    with _Writes(f, 'wb') as h:
-        try: torch.save(obj, h)
-        except RuntimeError:
-            if h.error is not None: raise h.error from None
-            raise
-
-def _no_space(e:BaseException) -> bool: return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
-
-_WRITES = {}   # writes per file name, for the test hook
-
-def _write_or_disk_full(write:Callable, tmp:Path, dest:Path):
-    "Run `write(tmp)`, then move `tmp` onto `dest`; for lack of space, remove `tmp` and raise `DiskFull` naming the free space and the fix."
-    try:
-        hook = os.environ.get('BNREG_TEST_DISK_FULL', '').split('@')   # test hook: 'NAME' (every write of NAME fails) or 'NAME@K' (from the K-th on)
-        if hook[0] == dest.name:
-            _WRITES[dest.name] = _WRITES.get(dest.name, 0) + 1
-            if _WRITES[dest.name] >= int(hook[1] if len(hook) > 1 else 1): raise OSError(errno.ENOSPC, 'No space left on device (test hook)')
-        write(tmp)
-    except Exception as e:
-        if not _no_space(e): raise
-        tmp.unlink(missing_ok=True)
-        free = shutil.disk_usage(dest.parent).free
-        raise DiskFull(errno.ENOSPC, f"no space left on the device of {dest.parent} to write {dest.name} ({free / 2**20:.1f} MiB free "
-                       f"there; the partial {tmp.name} was removed). {dest.name} and the files before it are intact: free some space "
-                       f"(or move the run folder to a larger disk), then run the same command with --resume {dest.parent}") from None
-    os.replace(tmp, dest)
-
-def save_checkpoint(ck:dict, out:Path):
-    "Write `ck` as `out/last.pth`, keeping the previous `last.pth` as `prev.pth`; each file is complete or absent (a full disk: `DiskFull`)."
-    out = Path(out)
-    def write(tmp):
-        torch_save(ck, tmp)
-        if (out / 'last.pth').exists(): os.replace(out / 'last.pth', out / 'prev.pth')
-    _write_or_disk_full(write, out / 'last.pth.tmp', out / 'last.pth')
-
-WEIGHTS_FORMAT = 'bnreg_nb weights 1'
-
-def save_weights(model:nn.Module, f:Path, **meta):
-    "The model's weights (its state dict) as a safetensors file, with `meta` (epoch, top-1, ...) as text in its header: no pickle in it."
-    from safetensors.torch import save
-    sd = {k: v.detach().cpu().contiguous().clone() for k, v in unwrap_model(model).state_dict().items()}   # clone: no shared storage
-    data, f = save(sd, metadata={'format': WEIGHTS_FORMAT, **{k: str(v) for k, v in meta.items()}}), Path(f)
-    _write_or_disk_full(lambda tmp: tmp.write_bytes(data), f.with_name(f.name + '.tmp'), f)   # a plain write: a full disk is an OSError
-
-def load_weights(f:Path, device='cpu') -> tuple[dict, dict]:
-    "The state dict and the header's text of a safetensors weights file (`save_weights`'s): tensors only, nothing to unpickle."
-    from safetensors import safe_open
-    with safe_open(str(f), framework='pt', device=str(device)) as h:
-        return {k: h.get_tensor(k) for k in h.keys()}, dict(h.metadata() or {})
-
-def plain(o):
-    "`o` with fastcore's `L` lists made plain lists and numpy scalars Python numbers, everywhere inside it: what `torch.load(..., weights_only=True)` reads back."
-    if isinstance(o, dict): return {k: plain(v) for k, v in o.items()}
-    if isinstance(o, (list, L)): return [plain(v) for v in o]
-    if isinstance(o, tuple): return tuple(plain(v) for v in o)
-    if isinstance(o, np.generic): return o.item()
-    return o
-
-class UnsafeCheckpoint(pickle.UnpicklingError):
-    "A checkpoint that holds more than tensors and plain data: refused, unread."
-
-def safe_load(f:Path, map_location=None):
-    "`torch.load` with `weights_only=True`: tensors and plain data only. A file that holds anything else (which could run code when unpickled) is refused, naming the file; nothing in it runs."
-    try: return torch.load(f, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        what = (re.findall(r'GLOBAL ([\w.]+)', str(e)) or ['an object that is not a tensor or plain data'])[0]
-        raise UnsafeCheckpoint(f"{f} refused: it holds {what}, not only tensors and plain data, and unpickling it could run code; "
-                               f"nothing in it was run. Load only checkpoints written by this package's training command") from None
-
-def to_device_tree(o, device):
-    "Every tensor inside `o` (dicts, lists, tuples) moved to `device`."
-    if isinstance(o, torch.Tensor): return o.to(device)
-    if isinstance(o, dict): return {k: to_device_tree(v, device) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return type(o)(to_device_tree(v, device) for v in o)
-    return o
-
-ON_DEVICE = ('model', 'opt')   # what a resumed run needs where it computes; the rest (RNG states, sums, rows) stays on the CPU
-
-def load_checkpoint(out:Path, map_location=None, say=print) -> tuple[dict, Path]:
-    "The newest readable checkpoint of run folder `out` and its path, read on the CPU, its model and optimizer state then moved to `map_location`; a damaged one is named (`say`) and skipped."
-    tried = []
-    for name in CKPT_FILES:
-        f = Path(out) / name
-        if not f.exists(): continue
-        try:
-            ck = safe_load(f, 'cpu')   # RNG states must stay CPU tensors (`torch.set_rng_state` refuses any other)
-            if not (isinstance(ck, dict) and {'model', 'opt', 'epoch'} <= set(ck)): raise ValueError('not a checkpoint of this command')
-        except Exception as e:
-            why = (str(e).splitlines() or ['unreadable'])[0].split('. ')[0][:100]   # the first sentence is enough
-            tried.append(f"{f} ({type(e).__name__}: {why})")
-            say(f"warning: checkpoint {f} is damaged or unreadable ({tried[-1].split(' (', 1)[1][:-1]}); trying the previous one")
-            continue
-        if map_location is not None and torch.device(map_location).type != 'cpu':
-            ck.update({k: to_device_tree(ck[k], map_location) for k in ON_DEVICE})
-        return ck, f
-    raise CheckpointError(f"no usable checkpoint in {out}: " + ('; '.join(tried) if tried else f"none of {', '.join(CKPT_FILES)} exists") +
-                          ". Start the run again without --resume (a new --out), or restore a checkpoint file from a backup.")
 
 # %% ../nbs/08_callbacks.ipynb #e23a0002
 def fmt_duration(s:float) -> str:
@@ -580,7 +405,7 @@ class RunLog(Callback):
         self.is_best = self.best is None or row['top1'] > self.best['top1']
         if self.is_best: self.best = dict(row)
         if not self.write: return
-        atomic_write(pd.DataFrame(self.history).to_csv(index=False), self.out / 'metrics.csv')
+        write_metrics(self.history, self.out)
         say_above_bar(self.learn, f"epoch {e}/{self.cfg['epochs']}  train_loss {row['train_loss']:.4f}  valid_loss {row['valid_loss']:.4f}  "
                     f"top1 {100 * row['top1']:.2f}%  top5 {100 * row['top5']:.2f}%  penalty {row['penalty']:.4g}  "
                     f"|h| {row['embedding_norm']:.3g}  |z| {row['logit_norm']:.3g}  lr {row['lr']:.4g}  "
@@ -732,10 +557,10 @@ class Checkpointer(Callback):
             ck = self.checkpoint(e)
             save_checkpoint(ck, self.out); self.last_ck = time.monotonic()
             meta = dict(epoch=e, top1=self.log.history[-1]['top1'], arch=self.cfg.get('arch'), norm=self.cfg.get('norm'))
-            save_weights(self.net, self.out / 'last.safetensors', **meta)    # the weights alone, for sharing: no pickle
+            save_weights(self.net, self.out / LAST_WEIGHTS, **meta)    # the weights alone, for sharing: no pickle
             if self.log.is_best:
-                atomic_save(ck, self.out / 'best.pth')
-                save_weights(self.net, self.out / 'best.safetensors', **meta)
+                atomic_save(ck, self.out / BEST)
+                save_weights(self.net, self.out / BEST_WEIGHTS, **meta)
         _test_hooks(epoch=e)
 
     def checkpoint(self, e, step=0, ranks=None) -> dict:
@@ -760,7 +585,7 @@ class Checkpointer(Callback):
                 stop, timed = bool(flags[0]), bool(flags[1])
         if ((due or timed) and self.iter + 1 < self.n_iter) or stop: self.save_step()
         if stop:
-            f, sig = self.out / 'last.pth', self.preemption.signum
+            f, sig = self.out / LAST, self.preemption.signum
             err = Preempted(f"stopped by {signal.Signals(sig).name if sig else 'a signal'} in epoch {self.log.start_epoch + self.epoch + 1}, "
                             f"after step {self.iter + 1} of {self.n_iter}; checkpoint {f}", f)
             err.detail = err.args[0]   # fastai prefixes the callback's name to args; keep the plain message

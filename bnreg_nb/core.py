@@ -12,15 +12,16 @@ from typing import Callable, NamedTuple
 import numpy as np
 import torch
 from torch import nn, Tensor
+from fastai.callback.core import Callback, CancelEpochException, CancelFitException
 from fastai.callback.hook import Hook
 from fastai.learner import ValueMetric
 
 # %% auto #0
 __all__ = ['GPU_PATHS_ENV', 'LAYERS', 'native_bf16', 'gpu_paths', 'host_buffer', 'DoneEvent', 'copy_event', 'device_sync',
            'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook', 'EpochMeans',
-           'example_norms', 'rounded', 'interval', 'add_value_metrics', 'remove_metrics', 'Flag', 'func_flags',
-           'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports', 'layer_violations',
-           'check_layers']
+           'example_norms', 'rounded', 'interval', 'add_value_metrics', 'remove_metrics', 'HookedCallback', 'Flag',
+           'func_flags', 'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports',
+           'layer_violations', 'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -192,6 +193,54 @@ def remove_metrics(learn, metrics:list):
     if learn is None or not metrics: return
     learn.metrics = [m for m in learn.metrics if not any(m is x for x in metrics)]
 
+# %% ../nbs/00_core.ipynb #93c37e47
+class _EpochGuard:
+    "A `Learner`'s `_do_epoch` whose exceptions (but fastai's cancelling) first remove every `HookedCallback`'s hooks."
+    def __init__(self, learn):
+        self.learn, self.run, self.had = learn, learn._do_epoch, '_do_epoch' in vars(learn)
+    def __call__(self):
+        try: self.run()
+        except (CancelEpochException, CancelFitException): raise   # fastai's own: the next epoch, or `after_fit`
+        except BaseException:
+            for cb in list(self.learn.cbs):
+                if isinstance(cb, HookedCallback): cb.remove_hooks()
+            raise
+    @classmethod
+    def install(cls, learn):
+        "Guard `learn`'s epochs until `uninstall` (once, whatever the number of hooked callbacks)."
+        if not isinstance(vars(learn).get('_do_epoch'), cls): learn._do_epoch = cls(learn)
+    @classmethod
+    def uninstall(cls, learn):
+        g = vars(learn).get('_do_epoch') if learn is not None else None
+        if not isinstance(g, cls): return
+        if g.had: learn._do_epoch = g.run
+        else: del learn._do_epoch
+
+class HookedCallback(Callback):
+    "Base of a callback that hooks modules (and shows metrics) for one fit: made by `register`, gone when it ends."
+    def __init__(self): self.hooks, self._added, self._metrics_of = [], [], None
+    def register(self):
+        "Make this fit's hooks (`keep`) and metrics (`add_metrics`): what a subclass defines."
+    def keep(self, hook):
+        "Remember `hook` (anything with `remove()`: a fastai `Hook`, a torch handle) until the fit ends; returns it."
+        self.hooks.append(hook); return hook
+    def add_metrics(self, funcs:dict):
+        "Show `name: func` in the recorder during this fit (`add_value_metrics`)."
+        self._added += add_value_metrics(self.learn, funcs); self._metrics_of = self.learn
+
+    def before_fit(self):
+        self.remove_hooks()   # left over from a fit an exception ended outside its epochs
+        _EpochGuard.install(self.learn)
+        self.register()
+    def after_fit(self): self.remove_hooks()   # the normal end, and after a `CancelFitException`
+
+    def remove_hooks(self):
+        "Remove this fit's hooks and metrics (safe to call again, or with none)."
+        for h in self.hooks: h.remove()
+        remove_metrics(self._metrics_of, self._added)
+        _EpochGuard.uninstall(self.learn)
+        self.hooks, self._added, self._metrics_of = [], [], None
+
 # %% ../nbs/00_core.ipynb #d5dca8e2
 class Flag(NamedTuple):
     "One command-line flag: how its text is parsed, its default, its help, its valid values; `positional` for a required argument."
@@ -256,10 +305,10 @@ def subcommands(table:dict,               # name -> a docmented function
     return 0
 
 # %% ../nbs/00_core.ipynb #4027b451
-LAYERS = [['core', 'stats'],                              # import nothing of the package: records, the classifier hook, cli, the GPU's
-                                                          # paths; the intervals over seeds (numpy and scipy only)
-          ['plots', 'normfree', 'noise', 'data'],           # the figure style; SkipInit and NF-ResNets; a sample's dependence on its
-                                                            # batch; data (its GPU paths ask `core.gpu_paths`)
+LAYERS = [['core'],                                       # imports nothing of the package: records, the classifier hook, cli, the GPU's paths
+          ['plots', 'normfree', 'noise', 'data', 'runfolder'],   # the figure style; SkipInit and NF-ResNets; a sample's
+                                                            # dependence on its batch; data (its GPU paths ask
+                                                            # `core.gpu_paths`); the run folder's files
           ['norms', 'penalties', 'distributed', 'testing'],   # the normalization switch (registry, Ghost, noise-free); the penalties;
                                                               # processes; the chapters' shared test Learner
           ['models'],                              # architectures and create_model (norms' rewrites included)
@@ -267,9 +316,7 @@ LAYERS = [['core', 'stats'],                              # import nothing of th
           ['callbacks'],                           # the training command's callbacks
           ['train'],                               # the training command: composes, owns no science
           ['evaluate', 'runs'],                    # a finished run back as a model; run folders and the named variants
-          ['studies'],                             # the studies' definitions: data
-          ['claims', 'study'],                     # verdicts and tables from a study's records; the study's runner
-          ['experiments', 'studyplots', 'bench']]  # the experiments and their figures; the study's figures; the benchmarks
+          ['experiments', 'study', 'bench']]       # the experiments and their figures; the reproduction study; the benchmarks
 
 # %% ../nbs/00_core.ipynb #56b023ce
 def package_imports(pkg_dir:Path|str, pkg:str='bnreg_nb') -> dict[str, set[str]]:

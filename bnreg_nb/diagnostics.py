@@ -10,9 +10,8 @@ import torch
 from torch import nn, Tensor
 import pandas as pd
 import timm.models.resnet, torchvision.models.resnet
-from fastai.callback.core import Callback
 from fastai.callback.hook import Hook
-from .core import (ClassifierHook, EpochMeans, add_value_metrics, remove_metrics, example_norms,
+from .core import (ClassifierHook, EpochMeans, HookedCallback, example_norms,
                            find_classifier, unwrap_model)
 from .plots import set_style, legend_below, FIG_WIDTH, palette, plain_log_ticks
 from .models import RESIDUAL_BLOCKS
@@ -48,15 +47,15 @@ def find_blocks(model:nn.Module) -> dict[str, nn.Module]:
     return {n: c for n, c in m.named_children() if c is not fc}
 
 # %% ../nbs/06_diagnostics.ipynb #626c92b3
-class NormDiagnostics(Callback):
+class NormDiagnostics(HookedCallback):
     "Record per epoch the mean L2 norms of the embedding and the logits (and, with `blocks`, of block outputs) on train and valid batches."
     order = 0
     def __init__(self,
                  blocks:bool|list=False,            # also record block outputs: True for `find_blocks`, or a list of module names
                  record:bool=True,                  # add `train/valid_h_norm`, `train/valid_z_norm` to the recorder (progress table, CSV log)
                  layer:nn.Module|str|None=None):    # the classifier, or its dotted name; default: `find_classifier`'s
-        self.blocks, self.record, self.layer = blocks, record, layer
-        self.rows, self.hook, self.block_hooks, self._added, self._metrics_of = [], None, [], [], None
+        super().__init__()
+        self.blocks, self.record, self.layer, self.rows, self.hook = blocks, record, layer, [], None
         self._block_last, self._fitting = {}, False
         self.means = {'train': EpochMeans(), 'valid': EpochMeans()}
 
@@ -71,18 +70,16 @@ class NormDiagnostics(Callback):
             if self.hook is not None and self.hook.armed: self._block_last[name] = example_norms(o).sum() / o[0].numel() ** 0.5
         return keep
 
-    def before_fit(self):
-        self.remove_hooks()   # left over from a fit that an exception ended
-        self.hook, self._fitting = ClassifierHook(self.learn.model, self.layer), False
+    def register(self):   # `HookedCallback.before_fit`: this fit's hooks and metrics
+        self.hook, self._fitting = self.keep(ClassifierHook(self.learn.model, self.layer)), False
         if self.blocks:
             m = unwrap_model(self.learn.model)
             mods = find_blocks(m) if self.blocks is True else {n: m.get_submodule(n) for n in self.blocks}
-            self.block_hooks = [Hook(b, self._block_hook(n)) for n, b in mods.items()]
+            for n, b in mods.items(): self.keep(Hook(b, self._block_hook(n)))
         if self.record:
             v = lambda s, q: lambda: self.means[s].value(q)
-            self._added = add_value_metrics(self.learn, {'train_h_norm': v('train', 'embedding_norm'), 'train_z_norm': v('train', 'logit_norm'),
-                                                         'valid_h_norm': v('valid', 'embedding_norm'), 'valid_z_norm': v('valid', 'logit_norm')})
-            self._metrics_of = self.learn
+            self.add_metrics({f'{s}_{k}_norm': v(s, q) for s in ('train', 'valid')
+                              for k, q in (('h', 'embedding_norm'), ('z', 'logit_norm'))})
     def before_train(self):
         if not self._fitting: self.rows, self._fitting = [], True   # the first epoch of a fit (not get_preds/validate)
         self.means['train'].reset()
@@ -100,15 +97,11 @@ class NormDiagnostics(Callback):
     def after_train(self): self._log('train')
     def after_validate(self):
         if self._fitting: self._log('valid')
-    def after_cancel_fit(self): self.remove_hooks()
-    def after_fit(self): self.remove_hooks(); self._fitting = False
+    def after_fit(self): super().after_fit(); self._fitting = False
 
     def remove_hooks(self):
-        "Remove the forward hooks and the metrics this callback added (also after a fit that an exception ended)."
-        if self.hook is not None: self.hook.remove()
-        for h in self.block_hooks: h.remove()
-        remove_metrics(self._metrics_of, self._added)
-        self.hook, self.block_hooks, self._added, self._metrics_of, self._block_last = None, [], [], None, {}
+        "Remove the forward hooks and the metrics of the fit (`HookedCallback`'s; also after an exception ended it)."
+        super().remove_hooks(); self.hook, self._block_last = None, {}
 
 # %% ../nbs/06_diagnostics.ipynb #1ec7a147
 def plot_norms(df:pd.DataFrame,                                  # tidy norms (`NormDiagnostics.df`, optionally with more columns)

@@ -18,7 +18,8 @@ from fastai.learner import Learner
 from .core import run_record, cli, unwrap_model
 from .diagnostics import NormDiagnostics
 from .data import get_dls, SMALL_DATASETS, DATASET_ALIASES, DataError, DataNotFound, UnreadableImage
-from .callbacks import load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint, load_weights, CKPT_FILES
+from .runfolder import (CONFIG, BEST, CKPT_FILES, weights_file, read_config, read_metrics, has_checkpoint,
+                                load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint, load_weights)
 from .norms import norm_options
 from .train import BASE, build_model, make_learner, main as train_main
 
@@ -72,11 +73,11 @@ class Run:
         return learn
 
 def _from_safetensors(f:Path) -> dict:
-    "A checkpoint-like dict from a weights file (`callbacks.save_weights`): the weights, the epoch, and metrics.csv's rows up to it."
+    "A checkpoint-like dict from a weights file (`runfolder.save_weights`): the weights, the epoch, and metrics.csv's rows up to it."
     try: sd, meta = load_weights(f)
     except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}: {str(e)[:120]}).") from None
-    e, m = int(meta.get('epoch', 0)), f.parent / 'metrics.csv'
-    history = [r for r in pd.read_csv(m).to_dict('records') if r['epoch'] <= e] if m.exists() else []
+    e, m = int(meta.get('epoch', 0)), read_metrics(f.parent)
+    history = [r for r in m.to_dict('records') if r['epoch'] <= e] if m is not None else []
     return dict(model=sd, epoch=e, step=0, history=history)
 
 def load_run(folder:Path|str,      # a run folder (the training command's --out)
@@ -86,22 +87,23 @@ def load_run(folder:Path|str,      # a run folder (the training command's --out)
     "The run in `folder`: its model (rebuilt with `train.build_model`, the checkpoint's weights, eval mode) and its configuration."
     folder = Path(folder)
     if which not in WHICH: raise RunError(f"which={which!r}: choose 'best' (highest validation top-1) or 'last' (the newest checkpoint).")
-    if not (folder / 'config.json').exists():
-        raise RunError(f"{folder} is not a run folder (no config.json there): pass the --out folder of a `python -m bnreg_nb.train` run.")
-    conf = json.loads((folder / 'config.json').read_text())
+    conf = read_config(folder)
+    if conf is None:
+        raise RunError(f"{folder} is not a run folder (no {CONFIG} there): pass the --out folder of a "
+                       "`python -m bnreg_nb.train` run.")
     c, d = {**BASE, **conf['config']}, conf['data']
-    st = folder / f'{which}.safetensors'
+    st = folder / weights_file(which)
     if which == 'best' and st.exists(): ck, f = _from_safetensors(st), st   # weights only: nothing in the file can run code
-    elif which == 'best' and (folder / 'best.pth').exists():
-        f = folder / 'best.pth'
+    elif which == 'best' and (folder / BEST).exists():
+        f = folder / BEST
         try: ck = safe_load(f, 'cpu')
         except UnsafeCheckpoint as e: raise RunError(str(e)) from None
         except Exception as e: raise RunError(f"{f} is damaged or unreadable ({type(e).__name__}): use which='last' (--which last).") from None
-    elif which == 'last' and any((folder / n).exists() for n in CKPT_FILES):   # newer than last.safetensors when written inside an epoch
+    elif which == 'last' and has_checkpoint(folder):   # newer than last.safetensors when written inside an epoch
         ck, f = load_checkpoint(folder, 'cpu', say=lambda s: print(s, file=sys.stderr))
     elif st.exists(): ck, f = _from_safetensors(st), st
     else:
-        raise RunError(f"{folder} has neither {which}.safetensors nor {'best.pth' if which == 'best' else 'last.pth or prev.pth'} "
+        raise RunError(f"{folder} has neither {st.name} nor {BEST if which == 'best' else ' or '.join(CKPT_FILES)} "
                        f"(no epoch of the run finished yet?)" + (": use which='last' (--which last)." if which == 'best' else "."))
     model = build_model(c['arch'], d['num_classes'], d['in_chans'], c['norm'], c['init'], c['dropout'], **norm_options(c['norm'], c))
     model.load_state_dict(ck['model'])

@@ -8,9 +8,8 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/penalties.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
-from fastai.callback.core import Callback
 from fastai.callback.training import GradientAccumulation
-from .core import ClassifierHook, EpochMeans, add_value_metrics, remove_metrics
+from .core import ClassifierHook, EpochMeans, HookedCallback
 
 # %% auto #0
 __all__ = ['PENALTIES', 'embedding_penalty', 'functional_l2', 'check_rate', 'dropout_penalty', 'ClassifierPenalty',
@@ -46,27 +45,25 @@ def dropout_penalty(h:Tensor,      # classifier input, `(B, D)`
     return p / (2 * (1 - p)) * (h.pow(2) * var).sum(1).mean()
 
 # %% ../nbs/04_penalties.ipynb #09afdec1
-class ClassifierPenalty(Callback):
+class ClassifierPenalty(HookedCallback):
     "Base class: adds `penalty(h, z, classifier)` (h, z: the classifier's input and output) to the training loss."
     order, run_valid = GradientAccumulation.order - 1, False
     key = 'classifier'
     def __init__(self, coef:float,                   # penalty weight (>= 0)
                  layer:nn.Module|str|None=None):     # the classifier, or its dotted name; default: `find_classifier`'s
         if not coef >= 0: raise ValueError(f"{type(self).__name__}: coef must be >= 0, got {coef}")
-        self.coef, self.layer, self.last_penalty, self.stats = float(coef), layer, None, EpochMeans()
-        self.hook, self._added, self._metrics_of = None, [], None
+        super().__init__()
+        self.coef, self.layer, self.last_penalty, self.stats, self.hook = float(coef), layer, None, EpochMeans(), None
 
     def penalty(self, h:Tensor, z:Tensor, fc:nn.Module) -> Tensor: raise NotImplementedError
     @property
     def metric_name(self) -> str: return f'{self.key}_penalty'
     def __repr__(self): return f'{type(self).__name__}({self.coef:g})'
 
-    def before_fit(self):
-        self.remove_hooks()   # left over from a fit that an exception ended
-        self.hook = ClassifierHook(self.learn.model, self.layer)
+    def register(self):   # `HookedCallback.before_fit`: this fit's hook and metric
+        self.hook = self.keep(ClassifierHook(self.learn.model, self.layer))
         v = self.stats.value
-        self._added = add_value_metrics(self.learn, {self.metric_name: lambda: v('penalty')})
-        self._metrics_of = self.learn
+        self.add_metrics({self.metric_name: lambda: v('penalty')})
     def before_train(self): self.stats.reset()
     def before_batch(self): self.hook.armed = True
     def after_pred(self): self.hook.armed = False
@@ -80,14 +77,9 @@ class ClassifierPenalty(Callback):
         self.learn.loss = self.learn.loss + pen.detach()
         self.last_penalty = pen.detach()
         self.stats.add(len(h), penalty=pen * len(h))   # the norms of h and z: `NormDiagnostics`, the one recorder
-    def after_cancel_fit(self): self.remove_hooks()
-    def after_fit(self): self.remove_hooks()
-
     def remove_hooks(self):
-        "Remove the forward hook and the metrics this callback added (also after a fit that an exception ended)."
-        if self.hook is not None: self.hook.remove()
-        remove_metrics(self._metrics_of, self._added)
-        self.hook, self._added, self._metrics_of = None, [], None
+        "Remove the forward hook and the metric of the fit (`HookedCallback`'s; also after an exception ended it)."
+        super().remove_hooks(); self.hook = None
 
 # %% ../nbs/04_penalties.ipynb #a8e1f175
 class EmbeddingPenalty(ClassifierPenalty):

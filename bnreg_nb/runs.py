@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import torch
 from .core import run_record
+from .runfolder import read_summary, read_metrics
 from .train import resolve_config
 
 # %% auto #0
@@ -67,8 +68,8 @@ DONE = ('finished',) + FAILED        # a run with one of these statuses is not r
 
 def run_status(folder:Path|str) -> str|None:
     "The status in the run folder's `summary.json` ('running', 'finished', 'diverged', 'preempted', 'disk full'), or None."
-    f = Path(folder) / 'summary.json'
-    return json.loads(f.read_text()).get('status') if f.exists() else None
+    s = read_summary(folder)
+    return s.get('status') if s is not None else None
 
 def collapsed(train_loss, num_classes:int, end:float=0.99, learned:float=0.95) -> bool:
     "Did a run learn (its training loss once below `learned` x ln C) and then fall back to chance (its last epoch's at `end` x ln C or above)?"
@@ -78,15 +79,15 @@ def collapsed(train_loss, num_classes:int, end:float=0.99, learned:float=0.95) -
 def study_status(folder:Path|str) -> str|None:
     "A run folder's status as results read it: the training command's, or 'collapsed' for a finished run that learned and then ended at chance."
     folder, st = Path(folder), run_status(folder)
-    if st != 'finished' or not (folder / 'metrics.csv').exists(): return st
-    n_cls = json.loads((folder / 'summary.json').read_text()).get('data', {}).get('num_classes')
-    m = pd.read_csv(folder / 'metrics.csv')
+    m = read_metrics(folder) if st == 'finished' else None
+    if m is None: return st
+    n_cls = read_summary(folder).get('data', {}).get('num_classes')
     return 'collapsed' if n_cls and 'train_loss' in m and collapsed(m.train_loss, n_cls) else st
 
 def last_metric(folder:Path|str, key:str='top1') -> float:
     "The last epoch's `key` of a finished run; -inf for any other (it loses every comparison)."
     if run_status(folder) != 'finished': return -math.inf
-    return float(pd.read_csv(Path(folder) / 'metrics.csv')[key].iloc[-1])
+    return float(read_metrics(folder)[key].iloc[-1])
 
 # %% ../nbs/11a_runs.ipynb #6e531725
 READABLE = {'train_loss': 'train loss', 'valid_loss': 'valid loss', 'top1': 'top-1 (%)', 'top5': 'top-5 (%)', 'penalty': 'penalty',
@@ -122,8 +123,8 @@ def read_runs(out:Path|str,  # the experiment's folder
     frames = []
     for name in names:
         folder = Path(out) / slug(name)
-        f = folder / 'metrics.csv'
-        m = pd.read_csv(f) if f.exists() else pd.DataFrame({'epoch': [np.nan]})   # diverged before its first epoch ended
+        m = read_metrics(folder)
+        if m is None: m = pd.DataFrame({'epoch': [np.nan]})   # diverged before its first epoch ended
         frames.append(m.assign(variant=name, status=run_status(folder)))
     df = pd.concat(frames, ignore_index=True)
     return df[['variant', 'epoch', 'status'] + [c for c in df.columns if c not in ('variant', 'epoch', 'status')]]
