@@ -306,8 +306,8 @@ def plot_shares(shares:pd.DataFrame, variants=('BatchNorm', 'Fixup')):
     fig, ax = plt.subplots(figsize=(7, 0.6 + 0.3 * d.callback.nunique()))
     sns.barplot(d, x='share_%', y='callback', hue='variant', hue_order=list(variants), palette=palette(variants), saturation=1, ax=ax)
     ax.set(xlabel='share of a step (%)', ylabel='')
-    sns.move_legend(ax, 'upper center', bbox_to_anchor=(0.35, -0.12), ncol=2, title='', frameon=False)
     fig.tight_layout()
+    legend_below(fig, ax, ncol=2, y=0)   # under the x label, not over it
     return fig
 
 # %% ../nbs/14_bench.ipynb #b9e1b49b

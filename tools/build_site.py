@@ -18,7 +18,9 @@ Quarto cannot be installed on every machine. What it does, in order:
 3. renders each processed notebook the way Quarto does: its cell options (`echo`, `output`, `include`,
    `code-fold`, `warning`, `fig-cap`, ...), markdown with nbconvert's mistune renderer, code with Pygments,
    math typeset by KaTeX at build time (Node.js; KaTeX comes from npm once, into a cache), images written
-   next to the pages;
+   next to the pages; so that a chapter reads at a glance, what a reader skims folds by rule: a code cell that is
+   mostly checks (`is_test`), the rest of a printed output longer than `FOLD_OUTPUT_LINES`, and a section headed
+   "Tests" (`fold_test_sections`);
 4. writes every page with the sidebar of `nbs/sidebar.yml`, a table of contents, and links between pages.
 
 `python tools/check_site.py` then checks the result in a browser; `bash tools/check_site.sh` does both.
@@ -43,7 +45,7 @@ TOC_DEPTH = 3                                        # Quarto's default
 SIDEBAR_PLAN = {
     'Start here':       [('index', 'Overview'), 'reproductions/paper', 'reproductions/commands'],   # what a reader comes for, first
     'Mechanisms':       ['01_norms', '02_models', '03_fixup', '03a_normfree', '04_penalties', '05_noise', '06_diagnostics'],
-    'Training':         ['07_data', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
+    'Training':         ['07_data', '07b_runfolder', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
     'Runs and studies': ['11a_runs', '12_experiments', '13_study', '13a_studies', '13b_claims', '13c_studyplots', '14_bench'],
     'Reproductions':    ['reproductions/*'],
     'API':              [('16_api', 'API reference')],
@@ -380,8 +382,13 @@ def markdown(src:str, attachments=None) -> str:
             out.append(md('\n'.join(buf))); buf = []
             if m.group(2):
                 a = _attrs(m.group(2)) if m.group(2).startswith('{') else {'class': m.group(2)}
-                if any(c.startswith('callout') for c in a.get('class', '').split()): a['class'] += ' callout'
-                out.append(f'<div{_attr_str(a)}>'); stack.append(1)
+                title = None
+                if any(c.startswith('callout') for c in a.get('class', '').split()):
+                    a['class'] += ' callout'
+                    title = a.pop('title', None)                             # Quarto shows it as the callout's header
+                head = f'<div class="callout-title">{inline_markdown(title)}</div>' if title else ''
+                out.append(f'<div{_attr_str(a)}>{head}')
+                stack.append(1)
             else: out.append('</div>'); stack.pop()
         else: buf.append(line)
     out.append(md('\n'.join(buf)))
@@ -424,6 +431,68 @@ def _ansi(s:str) -> str:
     from nbconvert.filters.ansi import ansi2html
     return ansi2html(s)
 
+# What folds by rule, so that a chapter reads at a glance (issue 33): a code cell that is mostly checks (its own
+# `#| code-fold` option wins), and the rest of a printed output longer than FOLD_OUTPUT_LINES lines.
+FOLD_TESTS = 0.4              # a cell whose lines are at least this share of checks is a test: it folds, closed
+FOLD_OUTPUT_LINES = 12        # a printed output longer than this shows its first FOLD_OUTPUT_KEEP lines, the rest folds
+FOLD_OUTPUT_KEEP = 8
+
+_re_temp = re.compile(r'\b(TMP|tempfile|mkdtemp|TemporaryDirectory)\b')
+
+def _is_check(node, helpers=()) -> bool:
+    """An `assert`, a fastcore.test call (`test_eq`, `test_fail`, `test_close`, ...), a call of one of the cell's own
+    check `helpers`, or a `with ExceptionExpected(...)`."""
+    if isinstance(node, ast.Assert): return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        f = node.value.func
+        name = f.id if isinstance(f, ast.Name) else getattr(f, 'attr', '')
+        return name.startswith('test_') or name in helpers
+    if isinstance(node, ast.With):
+        return any(isinstance(w.context_expr, ast.Call) and 'Expected' in ast.unparse(w.context_expr.func)
+                   for w in node.items)
+    return False
+
+def check_share(src:str, helpers:set|None=None) -> tuple[int, int]:
+    """Lines of checks (`_is_check`, also inside loops, `if`, `with` and `try`; functions that are mostly checks, with
+    their calls) and lines of code of a code cell's source (comments and blank lines not counted); (0, 0) if it is not
+    Python. `helpers`: the check functions of the cells above, to which this cell's own are added."""
+    code = '\n'.join('pass' if l.lstrip().startswith(('!', '%')) else l for l in src.split('\n'))
+    try: tree = ast.parse(code)
+    except SyntaxError: return 0, 0
+    real = {i + 1 for i, l in enumerate(code.split('\n')) if l.strip() and not l.strip().startswith('#')}
+    def lines(body, helpers):
+        res = set()
+        for n in body:
+            if _is_check(n, helpers): res.update(range(n.lineno, n.end_lineno + 1))
+            elif isinstance(n, (ast.For, ast.While, ast.If, ast.With, ast.Try)):
+                handlers = [h.body for h in getattr(n, 'handlers', [])]
+                for b in (n.body, getattr(n, 'orelse', []), getattr(n, 'finalbody', []), *handlers):
+                    res |= lines(b, helpers)
+        return res
+    helpers = set() if helpers is None else helpers
+    for n in tree.body:                                                    # a helper: a function that is mostly checks
+        if isinstance(n, ast.FunctionDef):
+            own = set(range(n.body[0].lineno, n.end_lineno + 1)) & real
+            if own and len(lines(n.body, helpers) & own) * 2 >= len(own): helpers.add(n.name)
+    checks = lines(tree.body, helpers)
+    for n in tree.body:
+        if isinstance(n, ast.FunctionDef) and n.name in helpers: checks.update(range(n.lineno, n.end_lineno + 1))
+    return len(checks & real), len(real)
+
+def is_test(src:str, helpers:set|None=None) -> bool:
+    """Whether a code cell is a test, which the site folds: at least `FOLD_TESTS` of its lines are checks, or it checks
+    something on inputs it makes in a temporary folder. `helpers`: as `check_share`."""
+    k, n = check_share(src, helpers)
+    return n > 0 and (k >= FOLD_TESTS * n or k > 0 and bool(_re_temp.search(src)))
+
+def fold_output(txt:str) -> str:
+    "The HTML of a printed output: whole if short, else its first lines and the rest in a closed <details>."
+    lines = txt.split('\n')
+    if len(lines) <= FOLD_OUTPUT_LINES: return f'<pre><code>{_ansi(txt)}</code></pre>'
+    head, rest = '\n'.join(lines[:FOLD_OUTPUT_KEEP]), '\n'.join(lines[FOLD_OUTPUT_KEEP:])
+    return (f'<pre class="output-head"><code>{_ansi(head)}</code></pre><details class="output-fold"><summary>'
+            f'{len(lines) - FOLD_OUTPUT_KEEP} more lines</summary><pre><code>{_ansi(rest)}</code></pre></details>')
+
 IMG_MIMES = {'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif'}
 DISPLAY_ORDER = ['text/html', 'image/svg+xml', 'image/png', 'image/jpeg', 'image/gif', 'text/markdown', 'text/latex', 'text/plain']
 
@@ -433,6 +502,7 @@ class PageRenderer:
         self.nb, self.page, self.out = nb, page, out          # page: output path relative to the site root
         self.files_dir = page.with_name(page.stem + '_files') / 'figure-html'
         self.fm, self.parts = {}, []
+        self.helpers = set()                                  # the notebook's check functions so far (`check_share`)
 
     def render(self) -> str:
         for i, c in enumerate(self.nb.cells):
@@ -449,15 +519,24 @@ class PageRenderer:
         if opts.get('include') is False: return ''
         lang = c.get('metadata', {}).get('language', 'python')
         res = []
+        fold, summary = opts.get('code-fold'), opts.get('code-summary', 'Code')
+        test = lang == 'python' and is_test(src, self.helpers) and fold is None   # a test folds by rule, with its text
+        if test: fold, summary = True, f'The test ({len(src.strip().splitlines())} lines)'
         if opts.get('echo', True) is not False and src.strip():
             code = code_html(src, lang).replace('class="sourceCode"', 'class="sourceCode cell-code"', 1)
-            fold = opts.get('code-fold')
             if fold in (True, 'true', 'show'):
-                summary = html.escape(str(opts.get('code-summary', 'Code')))
-                code = f'<details class="code-fold"{" open" if fold == "show" else ""}><summary>{summary}</summary>{code}</details>'
+                opened = ' open' if fold == 'show' else ''
+                summ = html.escape(str(summary))
+                code = f'<details class="code-fold"{opened}><summary>{summ}</summary>{code}</details>'
             res.append(code)
         if opts.get('output', True) is not False:
-            res += self.outputs(c, i, opts)
+            outs = self.outputs(c, i, opts)
+            if test and res and res[0].startswith('<details'):     # printed text goes into the fold, figures stay
+                printed = [o for o in outs if o.startswith('<div class="cell-output cell-output-std') or
+                           o.startswith('<div class="cell-output cell-output-display"><pre')]
+                res[0] = res[0].removesuffix('</details>') + ''.join(printed) + '</details>'
+                outs = [o for o in outs if o not in printed]
+            res += outs
         if not res: return ''
         cls = ' '.join(['cell'] + (['doc-entry'] if re.fullmatch(r'show_doc\(.*\)', src.strip(), re.S) else [])
                        + [str(x) for x in (opts.get('classes') or '').split()])
@@ -476,7 +555,7 @@ class PageRenderer:
             if t == 'stream':
                 if o['name'] == 'stderr' and opts.get('warning') is False: continue
                 txt = _text(o['text']).rstrip('\n')
-                if txt: res.append(f'<div class="cell-output cell-output-{o["name"]}"><pre><code>{_ansi(txt)}</code></pre></div>')
+                if txt: res.append(f'<div class="cell-output cell-output-{o["name"]}">{fold_output(txt)}</div>')
             elif t == 'error':
                 if opts.get('error') is False: continue
                 tb = '\n'.join(o.get('traceback') or [f'{o.get("ename")}: {o.get("evalue")}'])
@@ -502,7 +581,7 @@ class PageRenderer:
             tex = v.strip()
             tex = re.sub(r'^\$\$(.*)\$\$$', r'\1', tex, flags=re.S) if tex.startswith('$$') else re.sub(r'^\$(.*)\$$', r'\1', tex, flags=re.S)
             body = f'<span class="math display">{html.escape(tex, quote=False)}</span>'
-        else: return f'<div class="cell-output cell-output-display"><pre><code>{_ansi(v)}</code></pre></div>'
+        else: return f'<div class="cell-output cell-output-display">{fold_output(v)}</div>'
         return f'<div class="cell-output cell-output-display">{body}</div>'
 
     def image(self, raw:bytes, ext:str, i, j, meta, opts) -> str:
@@ -550,11 +629,14 @@ def lint(soup, rel) -> None:
              '(nbdev links `name` by itself: write `name`, not [`name`](page.ipynb))')
 
 def keep_inline_flags(soup, most:int=24) -> None:
-    "An inline code that starts with a flag (`--shard K/N`) and is at most `most` characters long does not wrap: a line never ends at its `--`."
+    """An inline code that starts with a flag (`--shard K/N`) and is at most `most` characters long does not wrap: a
+    line never ends at its `--`; in a longer one (a whole command) each flag is kept whole (`keep_flags_whole`)."""
     for c in soup.select('code'):
         if c.find_parent('pre'): continue
         t = c.get_text()
         if len(t) <= most and _re_flag.match(t): c['class'] = c.get('class', []) + ['flag']
+        elif len(t) > most and c.string is not None and _re_flag.search(t):
+            c.clear(); c.append(BeautifulSoup(keep_flags_whole(html.escape(t, quote=False)), 'html.parser'))
 
 def clean_tables(soup) -> None:
     "pandas' HTML as clean tables: without its scoped <style> block, its border attribute and its inline row styles (site.css styles them)."
@@ -564,6 +646,34 @@ def clean_tables(soup) -> None:
         t.attrs.pop('border', None)
         for tr in t.select('tr[style]'):
             if tr['style'].replace(' ', '').rstrip(';') == 'text-align:right': del tr['style']
+
+_re_tests_heading = re.compile(r'^tests?\b', re.I)
+
+def fold_test_sections(soup) -> int:
+    """Fold every section headed "Tests" (levels 2-4; "Tests: every rule, ..." too): its heading and the text of its
+    own cell stay, what follows up to the next heading of its level or above goes into a closed <details> whose summary
+    names the subsections. A link to a heading inside opens it (site.js). The number of sections folded."""
+    n = 0
+    for h in soup.find_all(['h2', 'h3', 'h4']):
+        block = h.find_parent('div', class_='cell-markdown')
+        if not _re_tests_heading.match(h.get_text(' ', strip=True)) or block is None or block.parent is not soup:
+            continue
+        lvl, items = int(h.name[1]), []
+        for sib in block.find_next_siblings():
+            if any(int(x.name[1]) <= lvl for x in sib.find_all(re.compile(r'^h[1-6]$'))): break
+            items.append(sib)
+        if not items: continue
+        subs = [x.get_text(' ', strip=True).removesuffix('#').strip()
+                for it in items for x in it.find_all(f'h{lvl + 1}')]
+        d = soup.new_tag('details', attrs={'class': 'section-fold'})
+        s = soup.new_tag('summary', attrs={'class': 'fold-summary'})
+        s.string = (f'The tests, folded: {len(subs)} sections ({"; ".join(subs)})' if subs else
+                    f'The tests, folded ({len(items)} cells)')
+        d.append(s)
+        block.insert_after(d)
+        for it in items: d.append(it.extract())
+        n += 1
+    return n
 
 def pandoc_id(text:str) -> str:
     "Pandoc's (and so Quarto's) automatic identifier for a heading's text."
@@ -600,7 +710,7 @@ def build_toc(soup, depth:int=TOC_DEPTH) -> list[dict]:
         stack.append(item)
     return toc
 
-_SKIP_TEXT = ('katex-html', 'anchor-link', 'copy-button')
+_SKIP_TEXT = ('katex-html', 'anchor-link', 'copy-button', 'fold-summary')
 
 def search_sections(soup, page:str, title:str) -> list[list]:
     """The page's text in sections, one per heading (levels 1-4, API entries included), for the search index:
@@ -826,6 +936,7 @@ def build(out:Path=None, exact:bool=False, nbs:Path=None) -> dict:
         lint(soup, rel)
         clean_tables(soup); keep_inline_flags(soup)
         assign_ids(soup)                                                    # from the TeX of any math, as pandoc
+        fold_test_sections(soup)                                            # after the ids: headings inside keep them
         soups[page] = soup
         contents[rel] = soup
     nmath = typeset_math(soups, katex_dir()) if any(s.select_one('span.math') for s in soups.values()) else 0

@@ -23,6 +23,9 @@ anything a reader would trip over. The rules (`RULES` below names them; a failur
   never scrolls sideways; no element of any kind hides content sideways (scrollWidth > clientWidth), except display
   math in a visible frame meant to scroll (counted); at 390 px the chapter menu is behind a toggle (the first
   screen shows the page);
+- first screens (1280x800 and 390x844): the landing page shows its findings (.findings) and its quick start's commands,
+  unwrapped; every other notebook's page opens with its box (.at-a-glance: what it shows, its result, the command);
+  the Training chapter, tests and long outputs folded, is at most half its length when issue 33 was filed (PAGE_HEIGHT);
 - reader tools: a search box on every page whose index finds pages (over http and from file://) and puts the answer
   to each of ten readers' questions first (SEARCH_QUESTIONS), a copy
   button on every code block (and it copies), a changelog page and an API page in the sidebar.
@@ -59,6 +62,13 @@ SEARCH_QUESTIONS = [('install', 'index.html#quick-start'), ('Fixup learning rate
                     ('ghost batchnorm', 'norms.html#ghost-batchnorm'), ('multi-gpu', 'distributed.html'),
                     ('explosive growth', 'fixup.html')]
 EXCERPTS = 4                      # excerpts printed per page and rule
+# first screens (issue 33): the height of the first screen at each width; the landing page shows its findings and its
+# quick start's commands (unwrapped) within it, every other notebook's page opens with its box (`OPENING_BOX`: what it
+# shows, its result, the command) within it; and a chapter's length as a reader first sees it (tests and long outputs
+# folded, build_site.py), in px at DESKTOP, at most PAGE_HEIGHT
+FIRST_SCREEN = {DESKTOP: 800, PHONE: 844}
+OPENING_BOX = '.at-a-glance'
+PAGE_HEIGHT = {'train.html': 34_000 // 2}   # half the Training chapter's length when issue 33 was filed
 
 RULES = {  # rule: what it means (printed with a failure)
     'load': 'the page did not load cleanly',
@@ -96,6 +106,14 @@ RULES = {  # rule: what it means (printed with a failure)
     'table-width': (f'a table wider than the column: at {DESKTOP} px keep the columns a reader needs (at most 7) and round the numbers; '
                     f'at {PHONE} px site.js stacks a wide table into one card per row, so a table that still scrolls is a stacking failure'),
     'page-width': 'the page scrolls sideways',
+    'first-screen': (f"the landing page's first screen ({DESKTOP}x{FIRST_SCREEN[DESKTOP]}, "
+                     f"{PHONE}x{FIRST_SCREEN[PHONE]}) lacks its findings (.findings) or its quick start's commands, "
+                     "or a command wraps"),
+    'opening-box': (f"a chapter that does not open with its box ({OPENING_BOX}) on its first screen: a markdown "
+                    'cell right after the title, ::: {.callout-tip .at-a-glance title="At a glance"}, with what it '
+                    "shows, its result (and where it comes from) and the command that produces it"),
+    'page-length': ('a chapter longer than PAGE_HEIGHT as a reader first sees it: fold its tests (build_site.py '
+                    'folds them by rule)'),
     'phone-menu': f'at {PHONE} px the chapter menu is not behind a toggle',
     'search': 'search missing or not working',
     'search-answer': ("a reader's question (SEARCH_QUESTIONS) whose first search result is not its answer: "
@@ -219,7 +237,8 @@ def serve(site:Path):
     return srv, f'http://127.0.0.1:{srv.server_address[1]}'
 
 PROBE = r"""() => {
-  document.querySelectorAll('#content details').forEach(d => d.open = true);
+  document.querySelectorAll('#content details:not([open])')
+    .forEach(d => { d.open = true; d.dataset.probeOpened = '1'; });   // marked: FIRST closes them again
   const main = document.querySelector('#content');
   const hs = main ? [...main.querySelectorAll('h1,h2,h3')].filter(h => !h.classList.contains('title')) : [];
   const txt = el => { const c = el.cloneNode(true); c.querySelectorAll('.anchor-link').forEach(a => a.remove()); return c.textContent.trim(); };
@@ -351,6 +370,59 @@ LAYOUT = r"""() => {
 }""".replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS))   # the shell blocks build_site keeps flags whole in
 LAYOUT = LAYOUT.replace('SIDEWAYS_PX', str(SIDEWAYS_PX))   # the shell blocks build_site keeps flags whole in
 
+FIRST = r"""() => {
+  // as a reader first sees the page: what the probe opened is closed again while measuring
+  const opened = [...document.querySelectorAll('#content details[data-probe-opened]')];
+  opened.forEach(d => d.open = false);
+  const main = document.querySelector('#content');
+  const y = el => Math.round(el.getBoundingClientRect().top + scrollY);
+  const end = el => Math.round(el.getBoundingClientRect().bottom + scrollY);
+  const r = {height: document.documentElement.scrollHeight};
+  if (main) {
+    const box = main.querySelector('OPENING_BOX');
+    // the first block with text (nbdev's comment is empty)
+    const first = [...main.querySelectorAll('.cell-markdown, .cell')].find(c => c.textContent.trim());
+    if (box) r.box = {top: y(box), bottom: end(box), first: !!first && first.contains(box),
+                      command: !!box.querySelector('code')};
+    const f = main.querySelector('.findings');
+    if (f) r.findings = {top: y(f), bottom: end(f)};
+    const cmd = [...main.querySelectorAll('SHELL_BLOCKS')].find(p => p.textContent.includes('QUICKSTART'));
+    if (cmd) r.command = {top: y(cmd), bottom: end(cmd),
+      wrapped: [...cmd.querySelectorAll('.ln')]
+        .filter(l => l.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(l).lineHeight))
+        .map(l => l.textContent.trim())};
+  }
+  opened.forEach(d => d.open = true);
+  return r;
+}""".replace('OPENING_BOX', OPENING_BOX).replace('QUICKSTART', QUICKSTART)
+FIRST = FIRST.replace('SHELL_BLOCKS', ', '.join(f'pre.{lang}' for lang in SHELLS))
+
+def first_screen_failures(page:str, source:str, first:dict) -> list[tuple[str, str]]:
+    """(rule, message) for a page's first screens (`first`: width -> what FIRST measured): the landing page's findings
+    and commands, every other notebook's opening box, a chapter's length."""
+    res = []
+    for w, m in first.items():
+        fold = FIRST_SCREEN[w]
+        if page == 'index.html':
+            for what, k in (('the findings box (.findings)', 'findings'), ("the quick start's commands", 'command')):
+                if not m.get(k): res.append(('first-screen', f'at {w} px: no {what}'))
+                elif m[k]['bottom'] > fold:
+                    res.append(('first-screen', f"at {w} px: {what} reach down to y = {m[k]['bottom']}, "
+                                                f"below the first screen's {fold}"))
+            for l in (m.get('command') or {}).get('wrapped', []):
+                res.append(('first-screen', f'at {w} px: the command {l!r} wraps'))
+        elif source.endswith('.ipynb'):
+            b = m.get('box')
+            if not b: res.append(('opening-box', f'at {w} px: no {OPENING_BOX} box')); continue
+            if not b['first']: res.append(('opening-box', f'at {w} px: the box is not the first thing after the title'))
+            if b['top'] > fold:
+                res.append(('opening-box', f"at {w} px: the box starts at y = {b['top']}, "
+                                           f"below the first screen's {fold}"))
+            if not b['command']: res.append(('opening-box', 'the box names no command (`code`)'))
+        if w == DESKTOP and page in PAGE_HEIGHT and m['height'] > PAGE_HEIGHT[page]:
+            res.append(('page-length', f"at {w} px the page is {m['height']} px long (at most {PAGE_HEIGHT[page]})"))
+    return res
+
 def expected_api():
     "Exported top-level functions and classes, by the page nbdev documents them on (from the library's _modidx)."
     from nbdev.config import get_config
@@ -451,6 +523,7 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                     shots.mkdir(parents=True, exist_ok=True)
                     pg.screenshot(path=str(shots / f'{stem}-{DESKTOP}.png'))
                     pg.screenshot(path=str(shots / f'{stem}-{DESKTOP}-full.png'), full_page=True)
+                first = {DESKTOP: pg.evaluate(FIRST)}
                 r = pg.evaluate(PROBE)
                 lay = {DESKTOP: pg.evaluate(LAYOUT)}
                 if copy_check is None and r['codeBlocks'] and any(c['copy'] for c in r['codeBlocks']):
@@ -462,9 +535,10 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
                     pg.screenshot(path=str(shots / f'{stem}-{PHONE}.png'))
                     pg.screenshot(path=str(shots / f'{stem}-{PHONE}-full.png'), full_page=True)
                 lay[PHONE] = pg.evaluate(LAYOUT)
+                first[PHONE] = pg.evaluate(FIRST)
                 if page_path == pages[0]: lay[PHONE]['toggleWorks'] = try_toggle(pg)
                 pg.close()
-                r['errors'] = errs
+                r['errors'], r['first'] = errs, first
                 results[page_path], layouts[page_path] = r, lay
             # search, over http on the first page and a nested one, and from file:// on the first
             targets = [pages[0]] + [q for q in pages if '/' in q][:1]
@@ -580,6 +654,17 @@ def check(site:Path, chromium:str, shots:Path, nbs:Path=None, only:str|None=None
         if not ph['titleVisible']: F(page_path, 'phone-menu', "the page's title is not in the top of the first screen")
         if 'toggleWorks' in lay[PHONE] and lay[PHONE]['toggleWorks'] is not True: F(page_path, 'phone-menu', f'the menu button: {lay[PHONE]["toggleWorks"]}')
         if not lay[PHONE]['searchVisible']: F(page_path, 'search', f'no search box or button visible at {PHONE} px')
+        for rule, msg in first_screen_failures(page_path, page2src.get(page_path, ''), r['first']):
+            F(page_path, rule, msg)
+        if page_path == 'index.html' or page_path in PAGE_HEIGHT:   # the measures, printed whether they pass or not
+            f = r['first']
+            end = lambda w: (f[w].get('command') or {}).get('bottom')
+            if page_path == 'index.html':
+                print(f"[check] landing page: the quick start's commands end at y = {end(DESKTOP)} ({DESKTOP} px) "
+                      f"and {end(PHONE)} ({PHONE} px)")
+            else:
+                print(f"[check] {page_path}: {f[DESKTOP]['height']} px long at {DESKTOP} px "
+                      f"(at most {PAGE_HEIGHT[page_path]})")
     for label, by in colors.items():   # one colour per variant across the site (figures record their legends' colours)
         if len(by) > 1:
             pages = sorted(set().union(*by.values()))
@@ -795,6 +880,23 @@ def self_test():
     assert shared_colors(two) == ['"ghost 8" and "ghost 32" in #bcbd22']
     assert shared_colors({'NF-ResNet, measured': '#393b79', 'NF-ResNet, predicted': '#393b79', 'x': '#393b79'}) == []
     assert 'SHELL_BLOCKS' not in LAYOUT and all(f"pre.{lang}" in LAYOUT for lang in SHELLS)   # command-cut reads build_site's shells
+    # first screens: the opening box, the landing page's findings and commands, a chapter's length
+    box = lambda top, first=True, command=True: {'top': top, 'bottom': top + 200, 'first': first, 'command': command}
+    fine = {w: {'height': 9_000, 'box': box(300)} for w in FIRST_SCREEN}
+    assert first_screen_failures('fixup.html', '03_fixup.ipynb', fine) == []
+    assert first_screen_failures('changelog.html', 'changelog.qmd', {w: {'height': 1} for w in FIRST_SCREEN}) == []
+    bad = {DESKTOP: {'height': 40_000, 'box': box(900, first=False, command=False)}, PHONE: {'height': 1}}
+    got = first_screen_failures('train.html', '10_train.ipynb', bad)
+    assert sorted(r for r, _ in got) == ['opening-box'] * 4 + ['page-length'], got
+    long_ok = {w: {**m, 'height': 17_000} for w, m in fine.items()}
+    assert first_screen_failures('train.html', '10_train.ipynb', long_ok) == []
+    land = lambda end, wrapped=(): {'height': 8_000, 'findings': {'top': 300, 'bottom': end - 100},
+                                    'command': {'top': end - 60, 'bottom': end, 'wrapped': list(wrapped)}}
+    assert first_screen_failures('index.html', 'index.ipynb', {DESKTOP: land(790), PHONE: land(840)}) == []
+    got = first_screen_failures('index.html', 'index.ipynb',
+                                {DESKTOP: land(975), PHONE: land(840, ['bash bootstrap.sh x -m'])})
+    assert [r for r, _ in got] == ['first-screen'] * 3 and 'y = 975' in got[1][1] and 'wraps' in got[2][1], got
+    assert 'OPENING_BOX' not in FIRST and OPENING_BOX in FIRST and QUICKSTART in FIRST
     print('[check] self-test passed')
 
 FLAGS = dict(   # the command's flags, in the package's one style (bnreg_nb.core: a Flag table, add_flags)

@@ -19,7 +19,11 @@ for c in nb['cells']:
         src = re.sub(r'\]\((?!https?:|#|nbs/)([^)\s]+\.ipynb)\)', r'](nbs/\1)', src)
         src = re.sub(r'^(# .*)\n> ', r'\1\n\n> ', src, count=1)
         # a Quarto callout (::: {.callout-note} ... :::) reads as a blockquote on GitHub
-        src = re.sub(r'^::: *\{\.callout[^}]*\}\n(.*?)\n:::$', lambda m: '\n'.join('> ' + l if l else '>' for l in m[1].split('\n')), src, flags=re.M | re.S)
+        # (its title, if it has one, in bold on its first line)
+        def quote(m):
+            t = re.search(r'title="([^"]*)"', m[1])
+            return '\n'.join('> ' + l if l else '>' for l in ([f'**{t[1]}**', ''] if t else []) + m[2].split('\n'))
+        src = re.sub(r'^::: *\{(\.callout[^}]*)\}\n(.*?)\n:::$', quote, src, flags=re.M | re.S)
         out += [src, '']
     elif c['cell_type'] == 'code' and re.search(r'^#\|\s*echo:\s*false', src, re.M):
         # a figure shown without its code: its saved PNG goes next to the results, linked from the README

@@ -42,6 +42,24 @@
     block.appendChild(b);
   });
 
+  /* a link to something inside a folded part (a test section, a test, the rest of an output) opens it first */
+  const reveal = id => {
+    let t = null;
+    try { t = id && document.getElementById(decodeURIComponent(id)); } catch (e) { t = null; }
+    for (let d = t && t.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) d.open = true;
+    return t;
+  };
+  document.addEventListener('click', e => {
+    const a = e.target.closest && e.target.closest('a[href^="#"]');
+    if (a) reveal(a.getAttribute('href').slice(1));
+  }, true);
+  const toHash = () => {
+    const t = location.hash.length > 1 && reveal(location.hash.slice(1));
+    if (t) t.scrollIntoView();
+  };
+  window.addEventListener('hashchange', toHash);
+  toHash();
+
   /* the table of contents follows the scroll: the section being read is marked */
   const tocLinks = [...document.querySelectorAll('#toc a[href^="#"]')];
   const targets = tocLinks.map(a => document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)))).filter(Boolean);
@@ -61,7 +79,12 @@
     d.className = 'toc-inline';
     d.innerHTML = '<summary>On this page</summary>';
     d.appendChild(tocList.cloneNode(true));
-    header.insertAdjacentElement('afterend', d);
+    // after the title; on the landing page after its first screen's answer: the findings and the quick start's commands
+    const findings = document.querySelector('#content .findings');
+    const cells = findings && [...document.querySelectorAll('#content > .cell-markdown')];
+    const start = cells && cells.findIndex(c => c.contains(findings));
+    const after = cells && cells.slice(start).find(c => c.querySelector('div.sourceCode'));
+    (after || header).insertAdjacentElement('afterend', d);
   }
 
   /* on a phone, a table wider than the column becomes one card per row, each cell labelled with its column's header:
