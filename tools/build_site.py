@@ -738,9 +738,10 @@ def search_sections(soup, page:str, title:str) -> list[list]:
 
 # Search ranks a section by its words (site.js), times its page's weight here: the pages a reader works from (start
 # here, the training command, using a finished run) come before mechanism and API pages for the same words; the
-# changelog, which tells what changed rather than how things are, after them.
+# changelog, which tells what changed rather than how things are, after them; so do the API reference and the study's
+# verdict functions (claims), whose names repeat the words of the pages that explain them.
 SEARCH_WEIGHTS = {'index.html': 1.4, 'reproductions/commands.html': 1.4,
-                  'train.html': 1.4, 'evaluate.html': 1.4, 'changelog.html': 0.5}
+                  'train.html': 1.4, 'evaluate.html': 1.4, 'changelog.html': 0.5, 'claims.html': 0.6, 'api.html': 0.8}
 
 def search_index(pages:list[tuple[str, str, object]]) -> dict:
     """The site's search index from (page path, title, content soup) triples:
