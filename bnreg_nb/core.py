@@ -305,7 +305,8 @@ def subcommands(table:dict,               # name -> a docmented function
     return 0
 
 # %% ../nbs/00_core.ipynb #4027b451
-LAYERS = [['core'],                                       # imports nothing of the package: records, the classifier hook, cli, the GPU's paths
+LAYERS = [['core', 'stats'],                              # import nothing of the package: records, the classifier hook, cli, the GPU's
+                                                          # paths; the intervals over seeds (numpy and scipy only)
           ['plots', 'normfree', 'noise', 'data', 'runfolder'],   # the figure style; SkipInit and NF-ResNets; a sample's
                                                             # dependence on its batch; data (its GPU paths ask
                                                             # `core.gpu_paths`); the run folder's files
@@ -316,7 +317,9 @@ LAYERS = [['core'],                                       # imports nothing of t
           ['callbacks'],                           # the training command's callbacks
           ['train'],                               # the training command: composes, owns no science
           ['evaluate', 'runs'],                    # a finished run back as a model; run folders and the named variants
-          ['experiments', 'study', 'bench']]       # the experiments and their figures; the reproduction study; the benchmarks
+          ['studies'],                             # the studies' definitions: data
+          ['claims', 'study'],                     # verdicts and tables from a study's records; the study's runner
+          ['experiments', 'studyplots', 'bench']]  # the experiments and their figures; the study's figures; the benchmarks
 
 # %% ../nbs/00_core.ipynb #56b023ce
 def package_imports(pkg_dir:Path|str, pkg:str='bnreg_nb') -> dict[str, set[str]]:
