@@ -20,8 +20,8 @@ from fastai.learner import ValueMetric
 __all__ = ['GPU_PATHS_ENV', 'LAYERS', 'native_bf16', 'gpu_paths', 'host_buffer', 'DoneEvent', 'copy_event', 'device_sync',
            'command_line', 'cpu_name', 'run_record', 'unwrap_model', 'find_classifier', 'ClassifierHook', 'EpochMeans',
            'example_norms', 'rounded', 'interval', 'add_value_metrics', 'remove_metrics', 'HookedCallback', 'Flag',
-           'func_flags', 'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands', 'package_imports',
-           'layer_violations', 'check_layers']
+           'func_flags', 'flag_name', 'add_flags', 'with_defaults', 'func_parser', 'cli', 'subcommands',
+           'package_imports', 'layer_violations', 'check_layers']
 
 # %% ../nbs/00_core.ipynb #b7f1a002
 def native_bf16(device:str|torch.device='cpu', # a device or its type: 'cpu', 'cuda', 'cuda:1', 'xla', ...
@@ -264,12 +264,16 @@ def func_flags(func:Callable) -> dict[str, Flag]:
                     positional=p.default is p.empty and p.kind is not p.KEYWORD_ONLY)
             for k, p in sig.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
 
+def flag_name(k:str) -> str:
+    "The command-line flag of parameter or configuration key `k`: `--kebab-case` (`n_train` -> `--n-train`)."
+    return '--' + k.replace('_', '-')
+
 def add_flags(parser:argparse.ArgumentParser, flags:dict[str, Flag]) -> argparse.ArgumentParser:
     "Add `flags` to `parser`: `--kebab-case` names, a --x/--no-x pair for booleans, choices, NAME metavars; an absent flag parses as None."
     for k, f in flags.items():
         if f.positional: parser.add_argument(k, type=f.type, help=f.help, metavar=k.upper())
-        elif f.type is bool: parser.add_argument('--' + k.replace('_', '-'), action=argparse.BooleanOptionalAction, default=None, help=f.help)
-        else: parser.add_argument('--' + k.replace('_', '-'), type=f.type, default=None, choices=f.choices, help=f.help,
+        elif f.type is bool: parser.add_argument(flag_name(k), action=argparse.BooleanOptionalAction, default=None, help=f.help)
+        else: parser.add_argument(flag_name(k), type=f.type, default=None, choices=f.choices, help=f.help,
                                   metavar=None if f.choices else k.upper())
     return parser
 
@@ -315,6 +319,7 @@ LAYERS = [['core', 'stats'],                              # import nothing of th
           ['models'],                              # architectures and create_model (norms' rewrites included)
           ['fixup', 'diagnostics'],                # Fixup; the recorders of the representation's norms
           ['callbacks'],                           # the training command's callbacks
+          ['config'],                              # a run's configuration: flags, recipes, names resolved into objects
           ['train'],                               # the training command: composes, owns no science
           ['evaluate', 'runs'],                    # a finished run back as a model; run folders and the named variants
           ['studies'],                             # the studies' definitions: data

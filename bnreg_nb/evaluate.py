@@ -22,6 +22,7 @@ from .runfolder import (CONFIG, BEST, CKPT_FILES, weights_file, read_config, rea
                                 load_checkpoint, CheckpointError, safe_load, UnsafeCheckpoint, load_weights)
 from .norms import norm_options
 from .train import BASE, build_model, make_learner, main as train_main
+from .config import config_model
 
 # %% auto #0
 __all__ = ['WHICH', 'RunError', 'Run', 'load_run', 'evaluate_learner', 'evaluate', 'main']
@@ -105,7 +106,7 @@ def load_run(folder:Path|str,      # a run folder (the training command's --out)
     else:
         raise RunError(f"{folder} has neither {st.name} nor {BEST if which == 'best' else ' or '.join(CKPT_FILES)} "
                        f"(no epoch of the run finished yet?)" + (": use which='last' (--which last)." if which == 'best' else "."))
-    model = build_model(c['arch'], d['num_classes'], d['in_chans'], c['norm'], c['init'], c['dropout'], **norm_options(c['norm'], c))
+    model = config_model(c, d['num_classes'], d['in_chans'])
     model.load_state_dict(ck['model'])
     return Run(model.to(device).eval(), c, d, conf.get('classes'), folder, which, f, ck['epoch'], ck.get('step') or 0,
                list(ck.get('history') or []))

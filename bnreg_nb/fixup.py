@@ -12,8 +12,8 @@ from torch import nn
 from .models import BasicBlock, Bottleneck, WideBasic, ResNet, CifarResNet, WideResNet
 
 # %% auto #0
-__all__ = ['FIXUP_RULES', 'FIXUP_NETS', 'ScalarBias', 'ScalarScale', 'FixupLayer', 'fixup_branch', 'fixup_', 'fixup_scalars',
-           'fixup_splitter', 'fixup_param_groups']
+__all__ = ['FIXUP_RULES', 'FIXUP_NETS', 'SCALAR_LR_MULT', 'ScalarBias', 'ScalarScale', 'FixupLayer', 'fixup_branch', 'fixup_',
+           'fixup_scalars', 'fixup_splitter', 'fixup_param_groups']
 
 # %% ../nbs/03_fixup.ipynb #8ece9c5d
 class ScalarBias(nn.Module):
@@ -103,7 +103,9 @@ def fixup_splitter(model:nn.Module) -> list[list[nn.Parameter]]:
     ids = {id(p) for p in fixup_scalars(model)}
     return [[p for p in model.parameters() if id(p) not in ids], fixup_scalars(model)]
 
-def fixup_param_groups(model:nn.Module, lr:float, scalar_lr_mult:float=0.1, **kw) -> list[dict]:
+SCALAR_LR_MULT = 0.1   # Fixup's scalars learn at a tenth of the rate of the other parameters (its paper and code)
+
+def fixup_param_groups(model:nn.Module, lr:float, scalar_lr_mult:float=SCALAR_LR_MULT, **kw) -> list[dict]:
     "Parameter groups for a torch optimizer: the scalars get `lr * scalar_lr_mult`."
     others, scalars = fixup_splitter(model)
     return [dict(params=others, lr=lr, **kw), dict(params=scalars, lr=lr * scalar_lr_mult, **kw)]

@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from .norms import batch_norm, norm_parts, list_norms, timm_norm_act
 
 # %% auto #0
-__all__ = ['IMAGENET_RESNETS', 'CIFAR_RESNETS', 'RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck', 'ClassifierHead',
-           'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic', 'WideResNet', 'zero_init_last_', 'list_archs',
-           'create_model']
+__all__ = ['IMAGENET_RESNETS', 'CIFAR_RESNETS', 'EFFICIENTNETS', 'RESIDUAL_BLOCKS', 'conv_norm', 'BasicBlock', 'Bottleneck',
+           'ClassifierHead', 'ResNet', 'ShortcutA', 'CifarResNet', 'WideBasic', 'WideResNet', 'zero_init_last_',
+           'list_archs', 'valid_arch', 'create_model']
 
 # %% ../nbs/02_models.ipynb #fb252b6c
 def _norm_or_none(norm, c): return norm(c) if norm is not None else None
@@ -214,11 +214,17 @@ _RESNETS = {'resnet18': (BasicBlock, [2, 2, 2, 2]), 'resnet34': (BasicBlock, [3,
 _CIFAR_RESNETS = {f'resnet{d}': d for d in (8, 14, 20, 32, 44, 56, 110)}
 _EFFNETS = [f'efficientnet_b{i}' for i in range(9)]
 IMAGENET_RESNETS, CIFAR_RESNETS = tuple(_RESNETS), tuple(_CIFAR_RESNETS)   # ImageNet-style (torchvision's) and CIFAR-style ResNets
+EFFICIENTNETS = tuple(_EFFNETS)                                            # timm's EfficientNets
 _re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
 
 def list_archs() -> list[str]:
     "The named architectures (any `wrn_<depth>_<width>` with depth 6n+4 is valid too)."
     return list(_RESNETS) + list(_CIFAR_RESNETS) + ['wrn_16_4', 'wrn_28_10'] + _EFFNETS
+
+def valid_arch(arch:str) -> bool:
+    "Does `create_model` build `arch`: a name of `list_archs()`, or `wrn_<depth>_<width>` with depth 6n+4?"
+    m = _re_wrn.match(arch)
+    return arch in list_archs() or bool(m and (int(m[1]) - 4) % 6 == 0)
 
 RESIDUAL_BLOCKS = (BasicBlock, Bottleneck, WideBasic)   # what Fixup rewrites and the block diagnostics watch
 

@@ -13,7 +13,7 @@ from torch import nn, Tensor
 import torch.nn.functional as F
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision
-from .core import unwrap_model
+from .core import unwrap_model, flag_name
 from .normfree import skipinit_, nf_
 
 # %% auto #0
@@ -374,7 +374,7 @@ def norm_tag(norm:str, cfg:dict) -> str:
 
 def check_norm(norm:str, cfg:dict):
     "Raise a `ValueError` naming the fix if `cfg` (keys = option names) gives `norm` options it lacks, or values its layer, rewrite or companion refuse."
-    s, flag = norm_spec(norm), lambda k: '--' + k.replace('_', '-')
+    s, flag = norm_spec(norm), flag_name
     for k in norm_flags():
         if cfg.get(k) is not None and k not in s.options:
             raise ValueError(f"{flag(k)} only applies to --norm {' or '.join(_owners(k))} (got --norm {norm}): "

@@ -1,4 +1,5 @@
-"""`python -m bnreg_nb.train` / `accelerate launch -m bnreg_nb.train`: one command per row of the paper's table, from one CPU to many GPUs or a TPU, resumable, with clear failures.
+"""`python -m bnreg_nb.train` / `accelerate launch -m bnreg_nb.train`: one command per row of the paper's table, from
+one CPU to many GPUs or a TPU, resumable, with clear failures.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/train.html.md"""
 
@@ -6,342 +7,37 @@ Docs: https://bnreg-nb.github.io/bnreg_nb/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #0a3f6562
 from __future__ import annotations
-import os, sys, re, json, time, fcntl, socket, argparse, datetime, warnings
+import os, sys, json, time, fcntl, socket, datetime, warnings
 from pathlib import Path
 from functools import partial
 import torch
 from torch import nn
-from fastai.callback.progress import noop   # the very object ProgressCallback compares learn.logger with (fastai.imports.noop, not fastcore's)
+from fastai.callback.progress import noop   # the object ProgressCallback compares learn.logger with (fastai.imports')
 from fastcore.imports import in_ipython
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.training import GradientClip
 from fastai.callback.mixup import MixUp
 from fastai.learner import Learner
-from fastai.optimizer import SGD, RMSProp
-from fastai.torch_core import trainable_params, num_distrib, to_device
-from .core import run_record, unwrap_model, native_bf16, Flag, add_flags, gpu_paths
-from .norms import list_norms, sync_batchnorm, norm_spec, norm_flags, norm_options, norm_companion, norm_tag, check_norm, NORMS
-from .models import create_model, list_archs, IMAGENET_RESNETS, zero_init_last_
-from .fixup import fixup_, fixup_splitter
-from .penalties import make_penalty, check_penalty
+from fastai.torch_core import num_distrib, to_device
+from .core import run_record, unwrap_model, gpu_paths
+from .models import zero_init_last_
 from .diagnostics import NormDiagnostics
-from .data import (get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage, ImageFiles, SMALL_DATASETS,
-                           DATASET_ALIASES)
-from .callbacks import (Diverged, EpochSeed, LRSchedule, Precision, resolve_precision, NanGuard, XLAMarkStep, RunLog,
-                                Checkpointer, TensorBoardLog, FreeGrads, CSV_COLUMNS, atomic_write, set_rng_states, parse_every, Preempted, Preemption, EXIT_RESUMABLE,
-                                EXIT_NO_SPACE, DiskFull, StepLog, AGC, CKPT_FILES, CheckpointError, load_checkpoint, check_tensorboard, ForeachSGD)
+from .data import get_dls, count_bad_images, DataError, DataNotFound, UnreadableImage, ImageFiles
+from .callbacks import (Diverged, EpochSeed, LRSchedule, NanGuard, XLAMarkStep, RunLog, Checkpointer,
+                                TensorBoardLog, FreeGrads, atomic_write, set_rng_states, Preempted, Preemption,
+                                EXIT_RESUMABLE, EXIT_NO_SPACE, DiskFull, StepLog, AGC, CheckpointError, load_checkpoint)
 from .distributed import process_state, AccelerateTrainer, WeightSync, broadcast_object
+from .config import *   # the run's configuration (flags, recipes, its names resolved), re-exported here
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA', 'FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS',
-           'RESUMABLE', 'NORM_HELP', 'FLAGS', 'BASE', 'is_image_folder', 'default_recipe', 'fixup_defaults',
-           'command_flags', 'ConfigError', 'recipe_config', 'build_parser', 'resolve_config', 'check_config',
-           'default_out', 'peak_lrs', 'fixed_batch', 'build_model', 'make_learner', 'small_input_note', 'run_callbacks',
-           'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
-
-# %% ../nbs/10_train.ipynb #4ef640e2
-RECIPES = {
-    'fmnist-quick': dict(
-        _about="The embedded default: ResNet-20 + BatchNorm, 10,000 Fashion-MNIST training images, all 10,000 test "
-               "images for validation, 3 epochs; a few minutes on 2 CPU cores.",
-        arch='resnet20', data='fashion-mnist', n_train=10_000, epochs=3, bs=128, lr=0.1, wd=5e-4, warmup=0.5,
-        schedule='cosine', workers=0),
-    'folder-quick': dict(
-        _about="A short run on a small image folder with a CIFAR-style network (the embedded default's values, on your "
-               "folder): 10,000 training images at most, 3 epochs; an ImageNet network on an image folder takes its "
-               "ImageNet recipe instead.",
-        n_train=10_000, epochs=3, bs=128, lr=0.1, wd=5e-4, warmup=0.5, schedule='cosine', workers=0),
-    'paper-resnet50': dict(
-        _about="Standard ImageNet ResNet-50 recipe (Goyal et al. 2017): 90 epochs, SGD momentum 0.9, lr 0.1 "
-               "per 256 images, wd 1e-4 on the weights only (not on BatchNorm's or the biases), zero-γ in each block's last "
-               "BatchNorm, 5-epoch linear warm-up (here from 0; theirs from the 256-image rate), step decay x0.1 at epochs "
-               "30/60/80, RandomResizedCrop 224 + flip.",
-        _source='confirmed: Goyal et al. 2017 (sections 2.2, 3, 5.1); the paper does not publish its own',
-        arch='resnet50', epochs=90, bs=128, lr=0.1, mom=0.9, wd=1e-4, wd_bn_bias=False, zero_gamma=True, warmup=5.0,
-        schedule='step', image_size=224, workers=12, precision='bf16', channels_last=True),
-    'paper-resnet50-fixup': dict(
-        _about="Fixup's ImageNet recipe (Zhang, Dauphin & Ma 2019, and their official imagenet_train.py): ResNet-50 "
-               "without normalization, Fixup init, 90 epochs, lr 0.1 per 256 images (their batch: 256), Fixup's scalars at a "
-               "tenth, SGD momentum 0.9, wd 1e-4 on all parameters, no warm-up, step decay x0.1 (theirs at epochs 30 "
-               "and 60; this command's step schedule also at 80), mixup alpha 0.7, RandomResizedCrop 224 + flip.",
-        _source='confirmed: the Fixup paper and its official code',
-        arch='resnet50', norm='none', init='fixup', epochs=90, bs=128, lr=0.1, mom=0.9, wd=1e-4, warmup=0.0,
-        schedule='step', mixup=0.7, image_size=224, workers=12, precision='bf16', channels_last=True),
-    'paper-efficientnet': dict(
-        _about="RECONSTRUCTED EfficientNet ImageNet recipe (after Tan & Le 2019): RMSProp (mom 0.9, decay 0.9, eps 1e-3), "
-               "lr 0.016 per 256 images, wd 1e-5, label smoothing 0.1, dropout 0.2, 350 epochs, 5-epoch warm-up, "
-               "cosine decay (theirs: exponential); no AutoAugment, stochastic depth or EMA.",
-        _source='reconstructed',
-        arch='efficientnet_b0', epochs=350, bs=128, opt='rmsprop', lr=0.016, mom=0.9, wd=1e-5, warmup=5.0,
-        schedule='cosine', label_smoothing=0.1, dropout=0.2, image_size=224, workers=12, precision='bf16',
-        channels_last=True),
-}
-DEFAULT_RECIPE = 'fmnist-quick'
-NEEDS_DATA = ('folder-quick', 'paper-resnet50', 'paper-resnet50-fixup', 'paper-efficientnet')   # --data must be given
-
-def is_image_folder(data:str|None) -> bool:
-    "Is `--data` an image folder (a path), rather than a dataset by name (`fashion-mnist`, `cifar10:/folder`, ...) or `synthetic`?"
-    if data is None: return False
-    name = str(data).split(':', 1)[0].lower()
-    return name not in SMALL_DATASETS and name not in DATASET_ALIASES and name != 'synthetic'
-
-def default_recipe(data:str|None=None, arch:str|None=None, init:str|None=None) -> tuple[str, str|None]:
-    "The recipe of a command without --recipe, and why (None: the embedded default): an image folder takes the ImageNet recipe of an ImageNet network, or `folder-quick`."
-    if not is_image_folder(data): return DEFAULT_RECIPE, None
-    a = arch or 'resnet20'
-    if a.startswith('efficientnet'): return 'paper-efficientnet', f'an image folder and --arch {a}'
-    if a in IMAGENET_RESNETS:
-        return ('paper-resnet50-fixup' if init == 'fixup' else 'paper-resnet50'), f'an image folder and --arch {a}'
-    return 'folder-quick', f'an image folder and the CIFAR-style --arch {a}'
-
-# %% ../nbs/10_train.ipynb #f1d0a002
-FIXUP_DEFAULTS = dict(lr=0.2, warmup=2.0, clip=5.0)   # Fixup's tuned recipe: the fmnist study's held-out choice (nbs/results/study/fmnist)
-FIXUP_WARMUP_SHARE = 0.2                              # ... and its warm-up is at most this share of the run's epochs
-FIXUP_SOURCE = 'Fixup default (fmnist study)'         # the source of those values in cfg['_source'] and config.json
-
-def fixup_defaults(epochs:int) -> dict:
-    "Fixup's defaults for a run of `epochs` epochs: `FIXUP_DEFAULTS`, the warm-up cut to `FIXUP_WARMUP_SHARE` of the run."
-    return {**FIXUP_DEFAULTS, 'warmup': min(FIXUP_DEFAULTS['warmup'], round(FIXUP_WARMUP_SHARE * epochs, 3))}
-
-# %% ../nbs/10_train.ipynb #97697687
-def _ckpt_every(s:str) -> str:
-    "`--ckpt-every`: checked by `parse_every`, kept as written (steps, or a duration such as 10m)."
-    parse_every(s); return s
-
-INITS = ('default', 'fixup')
-RESUMABLE = ('epochs', 'lr', 'wd', 'warmup', 'schedule', 'workers', 'threads', 'strict_images', 'progress', 'console', 'log_every', 'ckpt_every', 'log')   # what --resume may change
-
-NORM_HELP = "normalization (each one's options follow --dropout): "
-FLAGS = dict(
-    arch=Flag(str, 'resnet20', "architecture: resnet18/34/50/101/152 (ImageNet), resnet20/32/44/56/110 (CIFAR), wrn_<depth>_<width>, efficientnet_b0..b8"),
-    norm=Flag(str, 'batch', NORM_HELP),   # + the list of `norms.NORMS`, by `command_flags`
-    init=Flag(str, 'default', "initialization: default (He) or fixup (needs --norm none; without --recipe, the --lr, --warmup and --clip you do not give "
-                              "take Fixup's tuned values, FIXUP_DEFAULTS: the fmnist study's choice)"),
-    penalty=Flag(str, 'none', "additive penalty: none, embedding (coef*mean||h||^2), functional (coef*mean||z||^2), dropout (second-order dropout penalty, --coef is the rate p)",
-                 ('none', 'embedding', 'functional', 'dropout')),
-    coef=Flag(float, 0.0, "penalty coefficient (for --penalty dropout: the dropout rate p in (0, 1))"),
-    dropout=Flag(float, 0.0, "Dropout rate on the penultimate features (the classifier's input)"),
-    # here: the options the normalizations bring (`norms.NORMS`), inserted by `command_flags`
-    data=Flag(str, None, "dataset: fashion-mnist, mnist, cifar10, svhn (optionally name:/folder), synthetic, or a folder with train/<class>/ and val/<class>/"),
-    image_size=Flag(int, None, "training crop size (image folders and synthetic; small datasets are 32)"),
-    n_train=Flag(int, None, "use a random subset of this many training images, drawn with --seed (each seed draws its own)"),
-    n_valid=Flag(int, None, "use a fixed random subset of this many validation images"),
-    holdout=Flag(int, None, "validate on this many images held out from the training set instead of the test set (a fixed subset, the same for every --seed; "
-                 "removed from the training pool before --n-train draws; not with --n-valid): for choosing hyper-parameters"),
-    epochs=Flag(int, 3, "number of epochs"),
-    bs=Flag(int, 128, "batch size per device (process)"),
-    lr=Flag(float, 0.1, "peak learning rate for a global batch of 256 images; scaled linearly by the global batch (bs x processes)"),
-    mom=Flag(float, 0.9, "momentum (SGD) / first moment (RMSProp)"),
-    wd=Flag(float, 5e-4, "weight decay (L2; on every parameter unless --no-wd-bn-bias)"),
-    wd_bn_bias=Flag(bool, True, "also decay BatchNorm's scales and shifts and every bias (fastai's wd_bn_bias); --no-wd-bn-bias "
-                                "leaves them out, as Goyal et al. do"),
-    zero_gamma=Flag(bool, False, "start the scale of each residual branch's last BatchNorm at 0, so that every block starts as its "
-                                 "shortcut (Goyal et al.; torchvision's zero_init_residual)"),
-    warmup=Flag(float, 0.0, "linear warm-up length in epochs (fractions allowed)"),
-    schedule=Flag(str, 'cosine', "learning-rate schedule after warm-up: cosine, step (x0.1 at 1/3, 2/3 and 8/9 of training), onecycle (fastai's, own warm-up)",
-                  ('cosine', 'step', 'onecycle')),
-    opt=Flag(str, 'sgd', "optimizer: sgd or rmsprop", ('sgd', 'rmsprop')),
-    label_smoothing=Flag(float, 0.0, "label smoothing of the cross-entropy"),
-    mixup=Flag(float, 0.0, "mixup's alpha (fastai's MixUp: each batch mixed with a permutation of itself, weights from "
-                           "Beta(alpha, alpha)); 0: no mixup. Fixup's ImageNet recipe uses 0.7"),
-    clip=Flag(float, None, "clip the gradients' global L2 norm to this value (fastai's GradientClip; 0: no clipping)"),
-    agc=Flag(float, None, "adaptive gradient clipping (NFNets): clip each unit's gradient to this fraction of its weight norm (e.g. 0.01; timm's adaptive_clip_grad; the classifier is not clipped)"),
-    precision=Flag(str, 'fp32', "fp32, bf16 (autocast), fp16 (autocast + loss scaling; GPU only), or auto: bf16 where the device computes bfloat16 "
-                   "natively (a CPU with AVX512-BF16 or AMX, a GPU of compute capability 8.0+, a TPU), else fp32; config.json records the choice",
-                   ('fp32', 'bf16', 'fp16', 'auto')),
-    channels_last=Flag(bool, False, "use channels-last memory format (faster convolutions on GPUs with tensor cores)"),
-    compile=Flag(bool, False, "torch.compile the model"),
-    workers=Flag(int, 4, "image decoding worker processes per device (image folders)"),
-    threads=Flag(int, None, "torch CPU threads per process (default: torch's choice, the number of cores)"),
-    seed=Flag(int, 0, "random seed (weights, data order, augmentation)"),
-    out=Flag(str, None, "output folder (default: runs/<time>-<arch>-<variant>)"),
-    sync_bn=Flag(bool, False, "synchronize BatchNorm statistics across processes (SyncBatchNorm); off by default because it changes BatchNorm's noise"),
-    strict_images=Flag(bool, False, "stop at the first unreadable image (default: skip it, count it in summary.json, list it in bad_images.txt)"),
-    progress=Flag(bool, True, "show progress while training (main process only; --no-progress: only the line after each epoch)"),
-    console=Flag(str, 'auto', "how progress shows: auto (a progress bar in a terminal; lines when the output is a file or a pipe, as under SLURM), "
-                 "bar, or lines (one line every --log-every: epoch, step, loss, img/s, time left)", ('auto', 'bar', 'lines')),
-    log_every=Flag(_ckpt_every, '1m', "with lines: a line every N training steps (e.g. 200) or every duration (e.g. 30s, 1m)"),
-    ckpt_every=Flag(_ckpt_every, None, "also write a resumable checkpoint inside epochs: every N training steps (e.g. 500) or every duration (e.g. 10m, 30s, 1h); the last two checkpoints are kept"),
-    block_norms=Flag(bool, False, "also record the mean output norm of every residual block (train and validation) in metrics.csv"),
-    log=Flag(str, 'csv', "where the metrics go: csv (metrics.csv), or tensorboard (metrics.csv and TensorBoard event files in <out>/tensorboard/: "
-             "losses, accuracy, lr, penalty, ||h||, ||z|| per epoch, and per training step; needs `pip install tensorboard`)", ('csv', 'tensorboard')),
-    # not configuration keys: they say where the configuration comes from
-    recipe=Flag(str, None, "named preset: " + ', '.join(RECIPES) + f" (default: {DEFAULT_RECIPE})", tuple(RECIPES)),
-    resume=Flag(str, None, "continue the run in this folder from its newest readable checkpoint, or 'auto': continue --out if it holds one, else start it (flags may change only " +
-                ', '.join('--' + k.replace('_', '-') for k in RESUMABLE) + ")"),
-)
-def command_flags() -> dict[str, Flag]:
-    "`FLAGS` with the options of every normalization in `norms.NORMS` after --dropout (also those registered after import)."
-    items, norm = list(FLAGS.items()), Flag(str, 'batch', NORM_HELP + '; '.join(f"{n}: {s.about}" if s.about else n for n, s in NORMS.items()))
-    i = [k for k, _ in items].index('dropout') + 1
-    opts = {k: Flag(o.type, None, f"--norm {' or '.join(n for n, s in NORMS.items() if k in s.options)}: {o.help}") for k, o in norm_flags().items()}
-    return {**dict(items[:i]), 'norm': norm, **opts, **dict(items[i:])}
-
-FLAGS = command_flags()
-BASE = {k: f.default for k, f in FLAGS.items() if k not in ('recipe', 'resume')}
-
-# %% ../nbs/10_train.ipynb #b0a1d2e3
-class ConfigError(ValueError):
-    "A configuration that cannot run; the message names the fix."
-
-def recipe_config(name:str=DEFAULT_RECIPE) -> dict:
-    "BASE updated with recipe `name` (notes removed)."
-    if name not in RECIPES: raise ConfigError(f"Unknown recipe {name!r}; valid: {', '.join(RECIPES)}")
-    return {**BASE, **{k: v for k, v in RECIPES[name].items() if not k.startswith('_')}, 'recipe': name}
-
-def build_parser() -> argparse.ArgumentParser:
-    "The argparse parser of `python -m bnreg_nb.train`, generated from `FLAGS`."
-    d = recipe_config(DEFAULT_RECIPE)
-    p = argparse.ArgumentParser(
-        prog='bnreg-train' if Path(sys.argv[0]).name == 'bnreg-train' else 'python -m bnreg_nb.train',
-        description="Train a model of bnreg_nb (Deconstructing the Regularization of BatchNorm). Run it as "
-                    "`python -m bnreg_nb.train` or `bnreg-train` (one process), or `accelerate launch -m bnreg_nb.train` "
-                    "(several processes, GPUs, machines, TPU). Values come from BASE, then the recipe, then your flags.",
-        epilog="recipes:\n" + '\n'.join(f"  {k}: {v['_about']}" for k, v in RECIPES.items()) +
-               "\n\nexit codes: 0 done, 2 bad configuration or data (or no usable checkpoint to resume), 3 the loss became NaN/infinite, "
-               f"{EXIT_NO_SPACE} a file of the run could not be written for lack of space (the checkpoints before it are intact), "
-               f"{EXIT_RESUMABLE} stopped by SIGTERM/SIGUSR1 after writing a checkpoint (run the same command with --resume to continue)."
-               "\n\nresume: a run continues exactly (bit for bit on CPU) after a kill or a stop, from its last checkpoint, also inside an "
-               "epoch and on image folders with any number of --workers (each image's crop is drawn from the epoch's seed and its "
-               "position); on a GPU, non-deterministic kernels make it agree to rounding only.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    fx = {k: f"{v:g}" for k, v in FIXUP_DEFAULTS.items()}   # Fixup's defaults, said next to the default
-    fx['warmup'] = f"{FIXUP_DEFAULTS['warmup']:g} epochs, at most {FIXUP_WARMUP_SHARE:g} x --epochs"
-    said = lambda k: k not in ('recipe', 'resume', 'out') and (d.get(k) is not None or k in fx)   # the defaults the help states
-    return add_flags(p, {k: f._replace(help=f.help + (f" (default: {d.get(k)}" + (f"; with --init fixup and no --recipe: {fx[k]}, Fixup's tuned value"
-                                                                          if k in fx else '') + ")" if said(k) else ''))
-                         for k, f in command_flags().items()})
-
-# %% ../nbs/10_train.ipynb #64cf45e1
-_re_wrn = re.compile(r'^wrn_(\d+)_(\d+)$')
-
-def resolve_config(args:argparse.Namespace|dict) -> dict:
-    "The configuration to run: BASE < recipe (or Fixup's defaults, without --recipe) < explicit flags, or the resumed run's config.json < flags; `cfg['_source']` says which."
-    a = dict(vars(args) if isinstance(args, argparse.Namespace) else args)
-    resume = a.pop('resume', None)
-    explicit = {k: v for k, v in a.items() if v is not None}
-    auto = resume == 'auto'
-    if auto:   # the same command line every time (a requeued job): continue --out if it holds a checkpoint, else start it
-        if not explicit.get('out'): raise ConfigError("--resume auto continues the run in --out: add --out DIR (the same on every start).")
-        o = Path(explicit['out'])
-        resume = str(o) if (o / 'config.json').exists() and any((o / f).exists() for f in CKPT_FILES) else None
-        if resume: explicit.pop('out')
-    if resume:
-        f = Path(resume) / 'config.json'
-        if not f.exists(): raise ConfigError(f"--resume {resume}: no config.json there. Pass the folder of a run started by this command.")
-        if not any((Path(resume) / f).exists() for f in CKPT_FILES):
-            raise ConfigError(f"--resume {resume}: no checkpoint there ({' or '.join(CKPT_FILES)}; the run stopped before its first one). Start it again without --resume.")
-        saved = json.loads(f.read_text())
-        cfg, src = saved['config'], dict(saved['source'])
-        if explicit.get('precision') == 'auto': explicit.pop('precision')   # the run's precision, resolved when it started
-        bad = {k: v for k, v in explicit.items() if k != 'recipe' and k not in RESUMABLE and cfg.get(k) != v}
-        if 'recipe' in explicit and explicit['recipe'] != cfg['recipe']: bad['recipe'] = explicit['recipe']
-        if bad: raise ConfigError(f"--resume cannot change {', '.join('--' + k.replace('_', '-') for k in bad)}; only "
-                                  f"{', '.join('--' + k.replace('_', '-') for k in RESUMABLE)} may change. Start a new run instead.")
-        explicit.pop('recipe', None)
-        cfg = {**BASE, **cfg, **explicit}
-        src.update({k: 'flag (resume)' for k in explicit})
-        cfg['out'] = str(resume)
-        return {**cfg, '_source': src, '_resume': str(resume)}
-    named = explicit.pop('recipe', None)
-    name, why = (named, 'flag') if named else default_recipe(explicit.get('data'), explicit.get('arch'), explicit.get('init'))
-    src = {k: ('recipe' if k in RECIPES[name] else 'default') for k in BASE}
-    src.update({k: 'flag' for k in explicit}); src['recipe'] = why if named else f'chosen for {why}; --recipe to choose another' if why else 'default'
-    cfg = {**recipe_config(name), **explicit}
-    if cfg['init'] == 'fixup' and not named and name in (DEFAULT_RECIPE, 'folder-quick'):   # Fixup's tuned values, not BatchNorm's
-        for k, v in fixup_defaults(cfg['epochs']).items():
-            if k in explicit or (k == 'warmup' and cfg['schedule'] == 'onecycle'): continue   # onecycle: its own warm-up
-            cfg[k], src[k] = v, FIXUP_SOURCE
-    return {**cfg, '_source': src, '_resume': None, '_auto': auto}
-
-def _valid_arch(a): return a in list_archs() or (_re_wrn.match(a) and (int(_re_wrn.match(a)[1]) - 4) % 6 == 0)
-
-def check_config(cfg:dict, world_size:int=1, device_type:str='cpu') -> dict:
-    "Raise `ConfigError` (naming the fix) for a configuration that cannot run or contradicts itself; return `cfg`."
-    c, src = cfg, cfg.get('_source', {})
-    flag = lambda k: '--' + k.replace('_', '-')
-    if not _valid_arch(c['arch']): raise ConfigError(f"Unknown --arch {c['arch']!r}; valid: {', '.join(list_archs())} (or wrn_<depth>_<width> with depth 6n+4)")
-    if c['norm'] not in list_norms(): raise ConfigError(f"Unknown --norm {c['norm']!r}; valid: {', '.join(list_norms())}")
-    if c['init'] not in INITS: raise ConfigError(f"Unknown --init {c['init']!r}; valid: {', '.join(INITS)}")
-    spec = norm_spec(c['norm'])
-    if c['init'] == 'fixup' and (spec.layer is not None or spec.model_fn is not None):
-        raise ConfigError(f"--init fixup replaces normalization, but --norm is {c['norm']!r}: add --norm none (Fixup is trained without BatchNorm).")
-    if c['init'] == 'fixup' and c['arch'].startswith('efficientnet'):
-        raise ConfigError("--init fixup is defined for ResNets and Wide-ResNets, not EfficientNets: use --init default.")
-    if c['recipe'] in NEEDS_DATA and not c['data']:
-        raise ConfigError(f"--recipe {c['recipe']} is a recipe for an image folder: pass --data /path/to/imagenet (train/<class>/, val/<class>/), or --data synthetic to benchmark.")
-    if device_type == 'xla' and world_size > 1:   # fastai's optimizer is not Accelerate's: its gradients would not be reduced on XLA
-        raise ConfigError(f"{world_size} TPU cores would each train alone: this command's data parallelism on TPUs (gradients reduced "
-                          "inside Accelerate's optimizer wrapper) is not built and tested yet. Run on one TPU core "
-                          "(accelerate launch --tpu --num_processes 1), or on GPUs.")
-    if c.get('mixup', 0) < 0: raise ConfigError(f"--mixup is Beta(alpha, alpha)'s alpha, positive (or 0: no mixup); got {c['mixup']}")
-    for k in ('epochs', 'bs'):
-        if c[k] < 1: raise ConfigError(f"{flag(k)} must be at least 1, got {c[k]}")
-    if not c['lr'] > 0: raise ConfigError(f"--lr must be positive, got {c['lr']}")
-    for k in ('wd', 'warmup', 'workers', 'dropout', 'label_smoothing', 'mom'):
-        if c[k] < 0: raise ConfigError(f"{flag(k)} cannot be negative, got {c[k]}")
-    if c['dropout'] >= 1: raise ConfigError(f"--dropout is a rate in [0, 1), got {c['dropout']}")
-    if not c['label_smoothing'] < 1: raise ConfigError(f"--label-smoothing must be below 1, got {c['label_smoothing']}")
-    for k in ('schedule', 'opt', 'precision'):
-        if c[k] not in FLAGS[k].choices: raise ConfigError(f"Unknown {flag(k)} {c[k]!r}; valid: {', '.join(FLAGS[k].choices)}")
-    try: check_penalty(c['penalty'], c['coef'])   # the penalty and its weight, checked in penalties
-    except ValueError as e: raise ConfigError(f"--penalty {c['penalty']} --coef {c['coef']:g}: {e}") from None
-    try: check_norm(c['norm'], c)   # its options: given only with it, each checked where it is defined
-    except ValueError as e: raise ConfigError(str(e)) from None
-    if c['clip'] is not None and not c['clip'] >= 0:
-        raise ConfigError(f"--clip is the largest gradient norm allowed, a positive number (or 0: no clipping); got {c['clip']}")
-    if c.get('agc') is not None:
-        try: AGC(c['agc'])
-        except ValueError as e: raise ConfigError(f"--agc {c['agc']}: {e}") from None
-    try: parse_every(c.get('ckpt_every'))
-    except ValueError as e: raise ConfigError(str(e)) from None
-    if c['threads'] is not None and c['threads'] < 1: raise ConfigError(f"--threads must be at least 1, got {c['threads']}")
-    if c.get('log', 'csv') not in FLAGS['log'].choices: raise ConfigError(f"Unknown --log {c['log']!r}; valid: {', '.join(FLAGS['log'].choices)}")
-    if c.get('log') == 'tensorboard':
-        try: check_tensorboard()
-        except ImportError as e: raise ConfigError(str(e)) from None
-    if c.get('zero_gamma') and src.get('zero_gamma', 'flag').startswith('flag') and (spec.layer is None or c['arch'].startswith('efficientnet')):
-        raise ConfigError(f"--zero-gamma zeroes the last BatchNorm scale of each ResNet block, and --norm {c['norm']} --arch {c['arch']} has "
-                          "none: drop --zero-gamma (Fixup and SkipInit already start each branch at zero).")
-    if c['sync_bn'] and not spec.syncs:
-        raise ConfigError(f"--sync-bn synchronizes BatchNorm statistics, but --norm is {c['norm']!r} (nothing to synchronize): drop --sync-bn.")
-    if c['schedule'] == 'onecycle' and src.get('warmup') in ('flag', 'flag (resume)') and c['warmup'] > 0:
-        raise ConfigError("--schedule onecycle has its own warm-up (the first 25% of training): drop --warmup.")
-    if c['schedule'] != 'onecycle' and c['warmup'] >= c['epochs']:
-        raise ConfigError(f"--warmup ({c['warmup']} epochs) must be shorter than --epochs ({c['epochs']}).")
-    if c['precision'] == 'fp16' and device_type == 'cpu':
-        raise ConfigError("--precision fp16 needs a GPU (float16 autocast with loss scaling); on CPU use --precision bf16 or fp32.")
-    if c.get('holdout') is not None:
-        if c['holdout'] < 1: raise ConfigError(f"--holdout is a number of training images to validate on (1 or more), got {c['holdout']}")
-        if c['n_valid'] is not None:
-            raise ConfigError(f"--n-valid {c['n_valid']} subsets the test set, but with --holdout {c['holdout']} the validation set is the "
-                              f"held-out training images: drop --n-valid (--holdout sets the validation set's size).")
-    if c['n_train'] is not None and c['n_train'] < c['bs'] * world_size:
-        raise ConfigError(f"--n-train {c['n_train']} is smaller than one global batch ({c['bs']} x {world_size} processes): lower --bs or raise --n-train.")
-    return cfg
+__all__ = ['fixed_batch', 'make_learner', 'run_callbacks', 'RunLocked', 'check_writable', 'RunLock', 'run', 'main']
 
 # %% ../nbs/10_train.ipynb #64620531
-def _variant(c) -> str:
-    v = norm_tag(c['norm'], c)
-    if c['init'] == 'fixup': v = 'fixup'
-    if c['penalty'] != 'none': v += f"-{c['penalty']}{c['coef']:g}"
-    if c['dropout']: v += f"-drop{c['dropout']:g}"
-    if c.get('agc'): v += f"-agc{c['agc']:g}"
-    return v
-
-def default_out(c) -> Path:
-    "`runs/<time>-<arch>-<variant>`."
-    return Path('runs') / f"{datetime.datetime.now():%Y%m%d-%H%M%S}-{c['arch']}-{_variant(c)}"
-
-def peak_lrs(c:dict, world_size:int=1) -> list[float]:
-    "Peak learning rate of each parameter group: `lr` per 256 images, scaled by the global batch; Fixup's scalars get a tenth."
-    peak = c['lr'] * c['bs'] * world_size / 256
-    return [peak, peak * 0.1] if c['init'] == 'fixup' else [peak]
-
 def fixed_batch(dls, n:int=256, seed:int=0) -> torch.Tensor:
-    "`n` training images across the classes, transformed as validation images (no augmentation): the batch of the noise-free BatchNorms."
+    "`n` training images across the classes, transformed as validation images (no augmentation): the batch of the \
+noise-free BatchNorms."
     dl, ds = dls.train, dls.train.dataset
-    if isinstance(ds, ImageFiles):   # a folder lists its files class by class: draw them by `seed`, crop them as validation images
+    if isinstance(ds, ImageFiles):   # a folder lists its files class by class: drawn by `seed`, as validation images
         idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n].tolist()
         ref = ImageFiles([ds.samples[i] for i in idx], tfm=dls.valid.dataset.tfm, strict=ds.strict)
         items = [ref[i] for i in range(len(ref))]
@@ -350,55 +46,31 @@ def fixed_batch(dls, n:int=256, seed:int=0) -> torch.Tensor:
     return dls.valid.after_batch(to_device(dl.create_batch(dl.before_batch(items)), dls.valid.device))[0]
 
 # %% ../nbs/10_train.ipynb #a4e7c0b1
-def build_model(arch:str,            # a name from `list_archs()`
-                num_classes:int,     # size of the classifier's output
-                in_chans:int=3,      # input channels
-                norm:str='batch',    # normalization (`list_norms()`)
-                init:str='default',  # 'default' (He) or 'fixup' (`fixup_`, needs norm='none')
-                dropout:float=0.0,   # Dropout rate on the classifier's input
-                sync_bn:bool=False,  # convert BatchNorms to SyncBatchNorm (`sync_batchnorm`)
-                **norm_options):     # options of `norm`, e.g. ghost_bs=32
-    "The model of a configuration: `create_model`, then Fixup for `init='fixup'`, then SyncBatchNorm if asked."
-    model = create_model(arch, num_classes=num_classes, norm=norm, dropout=dropout, in_chans=in_chans, **norm_options)
-    if init == 'fixup': model = fixup_(model)
-    return sync_batchnorm(model, sync_bn)
-
-def make_learner(cfg:dict,                 # a full configuration (`recipe_config(...)` updated with overrides; keys of `BASE`)
+def make_learner(cfg:dict,                 # a full configuration (`recipe_config(...)` updated; keys of `BASE`)
                  dls,                      # the loaders (`data.get_dls`)
                  info:dict,                # the dict `get_dls` returns with them (num_classes, in_chans, ...)
                  out:Path|str='.',         # the Learner's path
                  device=None,              # where the model goes (default: where it is built, the CPU)
                  world_size:int=1,         # number of processes (the global batch scales the learning rate)
                  extra_cbs=()) -> Learner: # more callbacks for the Learner
-    "The `Learner` of configuration `cfg`: model (seeded), optimizer, parameter groups, loss and the variant's own callbacks."
+    "The `Learner` of configuration `cfg`: model (seeded), optimizer, parameter groups, loss, the variant's callbacks."
     c = cfg
     torch.manual_seed(c['seed'])
-    model = build_model(c['arch'], info['num_classes'], info['in_chans'], c['norm'], c['init'], c['dropout'], c['sync_bn'],
-                        **norm_options(c['norm'], c))
+    model = config_model(c, info['num_classes'], info['in_chans'], sync_bn=c['sync_bn'])
     if c.get('zero_gamma'): zero_init_last_(model)
     if device is not None: model = model.to(device)
     if c['channels_last']: model = model.to(memory_format=torch.channels_last)
-    if c['opt'] == 'sgd': opt_func = partial(ForeachSGD, mom=c['mom'])   # fastai's SGD (L2, momentum), in foreach kernels
-    else: opt_func = partial(RMSProp, mom=c['mom'], sqr_mom=0.9, eps=1e-3, decouple_wd=False)
-    cbs = [NormDiagnostics(blocks=c['block_norms'])]
-    if c['penalty'] != 'none': cbs.append(make_penalty(c['penalty'], c['coef']))
-    if (cb := norm_companion(c['norm'], c, partial(fixed_batch, dls, seed=c['seed']))) is not None: cbs.append(cb)   # e.g. RecomputeStats
-    if c['clip']: cbs.append(GradientClip(c['clip']))
-    if c.get('agc'): cbs.append(AGC(c['agc']))
-    if c.get('mixup'): cbs.append(MixUp(c['mixup']))
-    learn = Learner(dls, model, loss_func=nn.CrossEntropyLoss(label_smoothing=c['label_smoothing']), opt_func=opt_func,
-                    splitter=fixup_splitter if c['init'] == 'fixup' else trainable_params, lr=peak_lrs(c, world_size),
-                    wd=c['wd'], wd_bn_bias=c.get('wd_bn_bias', True), path=out, model_dir='.', cbs=cbs + list(extra_cbs))
+    cbs = [NormDiagnostics(blocks=c['block_norms']), penalty_callback(c),
+           companion_callback(c, partial(fixed_batch, dls, seed=c['seed'])),   # e.g. RecomputeStats
+           GradientClip(c['clip']) if c['clip'] else None, AGC(c['agc']) if c.get('agc') else None,
+           MixUp(c['mixup']) if c.get('mixup') else None]
+    loss = nn.CrossEntropyLoss(label_smoothing=c['label_smoothing'])
+    learn = Learner(dls, model, loss_func=loss, opt_func=opt_func(c),
+                    splitter=init_spec(c['init']).splitter, lr=peak_lrs(c, world_size), wd=c['wd'],
+                    wd_bn_bias=c.get('wd_bn_bias', True), path=out, model_dir='.',
+                    cbs=[cb for cb in cbs if cb is not None] + list(extra_cbs))
     learn.logger = noop   # no fastai table: RunLog prints one line per epoch (fastai compares with this `noop`)
     return learn
-
-# %% ../nbs/10_train.ipynb #c897f616
-def small_input_note(arch:str, image_size:int) -> str|None:
-    "The warning for an ImageNet architecture trained on images too small for its stem (None when the pair suits)."
-    if image_size >= 64 or not (arch in IMAGENET_RESNETS or arch.startswith('efficientnet')): return None
-    return (f"warning: --arch {arch} is an ImageNet network: its stem and stages shrink {image_size}x{image_size} images to 1x1 maps, "
-            f"and it trains poorly on them. For {image_size}-pixel data use a CIFAR-style network (--arch resnet20, resnet56, resnet110 "
-            f"or wrn_16_4); for {arch} use ImageNet-sized images (--data /path/to/imagenet, or an image folder with --image-size 224).")
 
 # %% ../nbs/10_train.ipynb #e22a0002
 def run_callbacks(c:dict,                  # the run's configuration
@@ -414,12 +86,14 @@ def run_callbacks(c:dict,                  # the run's configuration
                   console_lines:bool=False, # print a `StepLog` line every --log-every
                  ) -> list:
     "The callbacks a run adds to `make_learner`'s Learner, in the order they are added."
-    cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start), NanGuard(start),
-           RunLog(out, c, start, history, best, write=write),
-           Checkpointer(out, c, write=write, every=c.get('ckpt_every'), preemption=preemption, resume_state=resume_state),
+    cbs = [EpochSeed(c['seed'], start), LRSchedule(learn.lr, c['epochs'], c['warmup'], c['schedule'], start),
+           NanGuard(start), RunLog(out, c, start, history, best, write=write),
+           Checkpointer(out, c, write=write, every=c.get('ckpt_every'), preemption=preemption,
+                        resume_state=resume_state),
            WeightSync(start), FreeGrads()]
-    if c.get('log') == 'tensorboard' and write: cbs.append(TensorBoardLog(out / 'tensorboard', (resume_state or {}).get('step') or 0))
-    if c['precision'] != 'fp32': cbs.append(Precision(c['precision'], device_type, scaler_state))
+    if c.get('log') == 'tensorboard' and write:
+        cbs.append(TensorBoardLog(out / 'tensorboard', (resume_state or {}).get('step') or 0))
+    if (p := precision_callback(c, device_type, scaler_state)) is not None: cbs.append(p)
     if device_type == 'xla': cbs.append(XLAMarkStep())
     if console_lines: cbs.append(StepLog(c.get('log_every', '1m'), c['epochs'], start))
     return cbs
@@ -429,17 +103,19 @@ class RunLocked(ConfigError):
     "The run folder is held by a live run (its `run.lock` is locked)."
 
 def check_writable(out:Path):
-    "Refuse an `--out` that cannot be written (checked on the folder, or on the nearest existing folder above it), before any training."
+    "Refuse an `--out` that cannot be written (checked on the folder, or the nearest existing folder above), before \
+any training."
     p = Path(out).expanduser().absolute()
     while not p.exists() and p != p.parent: p = p.parent
     if not p.is_dir(): raise ConfigError(f"--out {out}: {p} is a file, not a folder. Choose another --out.")
     if not os.access(p, os.W_OK | os.X_OK):
-        ro = bool(os.statvfs(p).f_flag & os.ST_RDONLY)
-        raise ConfigError(f"--out {out} cannot be written: {p} is {'on a read-only filesystem' if ro else 'not writable by this user'}. "
+        why = 'on a read-only filesystem' if os.statvfs(p).f_flag & os.ST_RDONLY else 'not writable by this user'
+        raise ConfigError(f"--out {out} cannot be written: {p} is {why}. "
                           f"Choose a folder you can write to (for example --out ~/runs/NAME).")
 
 class RunLock:
-    "An exclusive advisory lock (`flock`) on a run folder, in `out/run.lock` (holder's pid, host, time), held while the run lives."
+    "An exclusive advisory lock (`flock`) on a run folder, in `out/run.lock` (holder's pid, host, time), held while \
+the run lives."
     def __init__(self, out:Path): self.out, self.f, self.made = Path(out), None, False
     def acquire(self) -> 'RunLock':
         self.made = not self.out.exists()
@@ -449,18 +125,22 @@ class RunLock:
         except BlockingIOError:
             self.f.seek(0); holder = self.f.read().strip() or 'a process that did not say who it is'
             self.f.close(); self.f = None
-            raise RunLocked(f"{self.out} is in use by a live run ({holder}). Wait for it to end (then --resume {self.out}), "
-                            f"or choose another --out. Its lock goes away by itself when that process ends.") from None
+            raise RunLocked(f"{self.out} is in use by a live run ({holder}). Wait for it to end (then --resume "
+                            f"{self.out}), or choose another --out. Its lock goes away by itself when that process "
+                            "ends.") from None
         except OSError as e:   # no flock on this filesystem: go on, unprotected
-            warnings.warn(f"cannot lock {self.out / 'run.lock'} ({e.strerror}): a second run on this folder would not be detected")
+            warnings.warn(f"cannot lock {self.out / 'run.lock'} ({e.strerror}): a second run on this folder would not "
+                          "be detected")
         self.f.seek(0); self.f.truncate()
-        self.f.write(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%dT%H:%M:%S'))) + '\n'); self.f.flush()
+        me = dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%dT%H:%M:%S'))
+        self.f.write(json.dumps(me) + '\n'); self.f.flush()
         return self
     def release(self):
         "Unlock; a folder this run created and left otherwise empty (it failed before writing anything) is removed."
         if self.f is None: return
         self.f.close(); self.f = None   # closing the file drops the lock
-        if self.made and {p.name for p in self.out.iterdir()} == {'run.lock'}: (self.out / 'run.lock').unlink(); self.out.rmdir()
+        if self.made and {p.name for p in self.out.iterdir()} == {'run.lock'}:
+            (self.out / 'run.lock').unlink(); self.out.rmdir()
 
 # %% ../nbs/10_train.ipynb #ddd7823a
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
@@ -469,34 +149,26 @@ def _print_config(c, world, device):
     src = c.get('_source', {})
     gp = " (the GPU's code paths: BNREG_GPU_PATHS=1)" if device.type == 'cpu' and gpu_paths(device) else ''
     print(f"bnreg_nb.train: {world} process(es) on {device}{gp}; global batch {c['bs'] * world}, "
-          f"peak lr {c['lr'] * c['bs'] * world / 256:.4g} (lr {c['lr']} per 256 images)")
+          f"peak lr {peak_lr(c, world):.4g} (lr {c['lr']} per 256 images)")
     for k in BASE:
         if k == 'out': continue
         print(f"  {k:16s} {str(c[k]):24s} ({src.get(k, 'default')})")
     why = src.get('recipe', '')
     print(f"  {'recipe':16s} {c['recipe']}" + (f" ({why})" if why.startswith('chosen') else ''), flush=True)
 
-def _resolve_auto(c, device, native=native_bf16):
-    "`--precision auto` made bf16 or fp32 for `device` (the main process's choice, for all), with the reason as its source."
-    p = broadcast_object(resolve_precision('auto', device, native))
-    where = {'cpu': 'CPU', 'cuda': 'GPU', 'xla': 'TPU', 'mps': 'Apple GPU'}.get(device.type, device.type)
-    why = f"auto -> {p} ({'' if p == 'bf16' else 'no '}native bf16 on this {where})"
-    return {**c, 'precision': p, '_source': {**c.get('_source', {}), 'precision': why}}
-
 def run(c:dict) -> dict:
-    "Run (or resume) the training described by the configuration `c` (`resolve_config`'s, or `recipe_config` updated); return the summary."
+    "Run (or resume) the training described by the configuration `c` (`resolve_config`'s, or `recipe_config` \
+updated); return the summary."
     state = process_state()
     world, rank, main = state.num_processes, state.process_index, state.is_main_process
     device = state.device
     if c['threads']: torch.set_num_threads(c['threads'])
-    if gpu_paths(device): torch.backends.cudnn.benchmark = True   # cuDNN picks each convolution's fastest kernel (the shapes are fixed)
+    if gpu_paths(device): torch.backends.cudnn.benchmark = True   # cuDNN picks each convolution's fastest kernel
     if world > 1:   # fastai reads the process layout from these (a TPU launch through xmp.spawn may not set them)
         os.environ.setdefault('WORLD_SIZE', str(world)); os.environ.setdefault('RANK', str(rank))
-    if c['precision'] == 'auto': c = _resolve_auto(c, device)
+    c, note = settle_precision(c, device)   # --precision auto: bf16 or fp32, by the device
     check_config(c, world, device.type)
-    if c['precision'] == 'bf16' and device.type == 'cpu' and main and not native_bf16('cpu'):
-        print("warning: --precision bf16 on a CPU without native bfloat16 (no AVX512-BF16, no AMX): it is emulated, many times slower "
-              "than fp32 (--precision auto picks fp32 here)", file=sys.stderr, flush=True)
+    if main and note: print(note, file=sys.stderr, flush=True)
     resume = c.get('_resume')
     out = Path(c['out']) if c['out'] else default_out(c)
     out = Path(broadcast_object(str(out)))
@@ -509,6 +181,24 @@ def run(c:dict) -> dict:
     finally:
         if lock is not None: lock.release()
 
+def _resume_learner(learn, out, device, world, main):
+    "Load the newest readable checkpoint of `out` into `learn`: (epoch, history, best, scaler state, mid-epoch state)."
+    say = (lambda s: print(s, file=sys.stderr, flush=True)) if main else (lambda s: None)
+    ck, f = load_checkpoint(out, device, say=say)   # read on the CPU; the model and optimizer state moved to `device`
+    unwrap_model(learn.model).load_state_dict(ck['model']); learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
+    start, mid = ck['epoch'], None
+    if ck.get('step'):   # inside epoch start + 1
+        if ck['world_size'] != world:
+            raise ConfigError(f"{f} was written inside an epoch by {ck['world_size']} process(es); resume it with as "
+                              f"many (now {world}), or resume from an end-of-epoch checkpoint.")
+        mid = dict(step=ck['step'], ranks=ck['ranks'], model=ck['model'])
+    if main: print(f"resuming from {f}: epoch {start + 1}, step {ck.get('step', 0)}" if mid else
+                   f"resuming from {f}: after epoch {start}", flush=True)
+    for cb in learn.cbs:   # the step count goes on from the checkpoint: recomputations fall on the same steps
+        if hasattr(cb, 'start_epoch'): cb.start_epoch = start
+    for note in set_rng_states(ck['rng'], device): say(f"note: {note}")
+    return start, ck['history'], ck['best'], ck.get('scaler'), mid
+
 def _run_locked(c, state, out, resume):
     world, rank, main, device = state.num_processes, state.process_index, state.is_main_process, state.device
     if not resume and not c.get('_auto') and (out / 'config.json').exists():
@@ -516,10 +206,10 @@ def _run_locked(c, state, out, resume):
     c = {**c, 'out': str(out)}
     # --- data (the main process first: it may download)
     with state.main_process_first():
-        dls, info = get_dls(c['data'], bs=c['bs'], image_size=c['image_size'], workers=c['workers'], n_train=c['n_train'],
-                                  n_valid=c['n_valid'], seed=c['seed'], device=device, strict_images=c['strict_images'],
-                                  bad_log=out / 'bad_images.txt', download=main, channels_last=c['channels_last'],
-                                  holdout=c.get('holdout'))
+        dls, info = get_dls(c['data'], bs=c['bs'], image_size=c['image_size'], workers=c['workers'],
+                            n_train=c['n_train'], n_valid=c['n_valid'], seed=c['seed'], device=device,
+                            strict_images=c['strict_images'], bad_log=out / 'bad_images.txt', download=main,
+                            channels_last=c['channels_last'], holdout=c.get('holdout'))
     if len(dls.train) < max(world, 1):
         raise ConfigError(f"The training set ({info['n_train']} images) is smaller than one global batch "
                           f"({c['bs']} x {world} processes): lower --bs or use more data.")
@@ -531,43 +221,34 @@ def _run_locked(c, state, out, resume):
     net = unwrap_model(learn.model)
     start, history, best, scaler_state, mid = 0, [], None, None, None
     if resume:
-        say = (lambda s: print(s, file=sys.stderr, flush=True)) if main else (lambda s: None)
-        ck, f = load_checkpoint(out, device, say=say)   # read on the CPU; the model and optimizer state moved to `device`
-        net.load_state_dict(ck['model']); learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
-        start, history, best, scaler_state = ck['epoch'], ck['history'], ck['best'], ck.get('scaler')
-        if ck.get('step'):   # inside epoch start + 1
-            if ck['world_size'] != world:
-                raise ConfigError(f"{f} was written inside an epoch by {ck['world_size']} process(es); resume it with as many "
-                                  f"(now {world}), or resume from an end-of-epoch checkpoint.")
-            mid = dict(step=ck['step'], ranks=ck['ranks'], model=ck['model'])
-        if main: print(f"resuming from {f}: epoch {start + 1}, step {ck.get('step', 0)}" if mid else f"resuming from {f}: after epoch {start}", flush=True)
-        for cb in learn.cbs:   # the step count goes on from the checkpoint: recomputations fall on the same steps as unresumed
-            if hasattr(cb, 'start_epoch'): cb.start_epoch = start
-        for note in set_rng_states(ck['rng'], device): say(f"note: {note}")
+        start, history, best, scaler_state, mid = _resume_learner(learn, out, device, world, main)
         if start >= c['epochs'] and not mid:
-            if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a larger --epochs to train longer.")
+            if main: print(f"{out}: already trained for {start} epochs (--epochs {c['epochs']}): nothing to do. Pass a "
+                           "larger --epochs to train longer.")
             return json.loads((out / 'summary.json').read_text()) if (out / 'summary.json').exists() else {}
     if c['compile']: learn.model = torch.compile(net)
     preemption = Preemption()
-    con = c.get('console', 'auto')   # (runs started before --console have none)
-    lines = c['progress'] and main and (con == 'lines' or con == 'auto' and not sys.stdout.isatty())
-    cbs = run_callbacks(c, learn, out, device.type, start, history, best, write=main, preemption=preemption, resume_state=mid,
-                        scaler_state=scaler_state, console_lines=lines)
+    lines = console_lines(c, main)
+    cbs = run_callbacks(c, learn, out, device.type, start, history, best, write=main, preemption=preemption,
+                        resume_state=mid, scaler_state=scaler_state, console_lines=lines)
     learn.add_cbs(cbs)
     runlog, wsync = (next(cb for cb in cbs if isinstance(cb, t)) for t in (RunLog, WeightSync))
     tb = next((cb for cb in cbs if isinstance(cb, TensorBoardLog)), None)
     if lines or not (c['progress'] and main): learn.remove_cb(ProgressCallback)
     # --- files: only the main process writes
-    rec = dict(status='running', world_size=world, device=str(device), gpu_paths=gpu_paths(device), data={k: v for k, v in info.items() if k != 'classes'})
+    data = {k: v for k, v in info.items() if k != 'classes'}
+    rec = dict(status='running', world_size=world, device=str(device), gpu_paths=gpu_paths(device), data=data)
     if main:
         out.mkdir(parents=True, exist_ok=True)
         _print_config(c, world, device)
-        conf = dict(config={k: v for k, v in c.items() if not k.startswith('_')}, source=c.get('_source', {}), world_size=world,
-                    global_batch=c['bs'] * world, peak_lr=list(learn.lr), data={k: v for k, v in info.items() if k != 'classes'},
+        conf = dict(config={k: v for k, v in c.items() if not k.startswith('_')}, source=c.get('_source', {}),
+                    world_size=world, global_batch=c['bs'] * world, peak_lr=list(learn.lr), data=data,
                     classes=info.get('classes'))
         if resume:   # keep the record of earlier starts
             old = json.loads((out / 'config.json').read_text())
-            conf['starts'] = old.get('starts', [dict(epoch=0, time=old.get('time'))]) + [dict(epoch=start, time=_now(), changed={k: c[k] for k, s in c['_source'].items() if s == 'flag (resume)'})]
+            changed = {k: c[k] for k, s in c['_source'].items() if s == 'flag (resume)'}
+            conf['starts'] = (old.get('starts', [dict(epoch=0, time=old.get('time'))]) +
+                              [dict(epoch=start, time=_now(), changed=changed)])
         conf['time'] = conf.get('time') or _now()
         atomic_write(json.dumps(conf, indent=2, default=str), out / 'config.json')
         atomic_write(json.dumps(_summary(c, rec, learn), indent=2, default=str), out / 'summary.json')
@@ -588,16 +269,20 @@ def _run_locked(c, state, out, resume):
                final=runlog.history[-1] if runlog.history else None, best=runlog.best, weight_sync=wsync.checks)
     if status == 'diverged':
         err = getattr(err, 'detail', err)
-        last = f"{out / 'last.pth'} (epoch {runlog.history[-1]['epoch']})" if runlog.history else "none (no epoch finished)"
+        last = (f"{out / 'last.pth'} (epoch {runlog.history[-1]['epoch']})" if runlog.history else
+                "none (no epoch finished)")
         rec['error'] = str(err)
-        msg = (f"Training stopped: {err}.\n  Last good checkpoint: {last}.\n  Fixes: lower the learning rate (--lr, now {c['lr']}), "
-               f"lengthen the warm-up (--warmup, now {c['warmup']}), use Fixup (--norm none --init fixup) or BatchNorm, "
-               f"or add a penalty (--penalty functional --coef 3e-4).")
-        if runlog.history: msg += f"\n  Continue from the checkpoint with a lower lr: python -m bnreg_nb.train --resume {out} --lr {c['lr'] / 10:g}"
+        msg = (f"Training stopped: {err}.\n  Last good checkpoint: {last}.\n  Fixes: lower the learning rate (--lr, "
+               f"now {c['lr']}), lengthen the warm-up (--warmup, now {c['warmup']}), use Fixup (--norm none --init "
+               f"fixup) or BatchNorm, or add a penalty (--penalty functional --coef 3e-4).")
+        if runlog.history:
+            msg += (f"\n  Continue from the checkpoint with a lower lr: python -m bnreg_nb.train --resume {out} "
+                    f"--lr {c['lr'] / 10:g}")
     if status == 'preempted':
         err_path, err = err.path, getattr(err, 'detail', err)
         rec['error'] = str(err)
-        msg = f"Preempted: {err}.\n  Continue with the same command and --resume {out} (or --resume auto --out {out})."
+        msg = (f"Preempted: {err}.\n  Continue with the same command and --resume {out} (or --resume auto --out "
+               f"{out}).")
     summary = _summary(c, rec, learn)
     if status == 'disk full':
         rec['error'] = err.strerror
@@ -608,23 +293,31 @@ def _run_locked(c, state, out, resume):
         atomic_write(json.dumps(summary, indent=2, default=str), out / 'summary.json')
         if status == 'diverged': raise Diverged(msg)
         if status == 'preempted': raise Preempted(msg, err_path)
-        f = summary['final']
-        print(f"Done: top-1 {100 * f['top1']:.2f}% (best {100 * summary['best']['top1']:.2f}% at epoch {summary['best']['epoch']}) "
-              f"after {summary['epochs_done']} epochs, {summary['train_seconds']:.0f} s.\nOutputs in {out.resolve()}/: "
-              f"config.json, metrics.csv, last.pth, best.pth, summary.json, weights alone in last.safetensors and best.safetensors" + (', tensorboard/' if c.get('log') == 'tensorboard' else '') +
-              (f"; {summary['bad_images']} unreadable image(s) skipped, listed in bad_images.txt" if summary['bad_images'] else ''), flush=True)
+        _print_done(summary, out, c)
     elif status == 'diverged': raise Diverged(str(err))
     elif status == 'preempted': raise Preempted(str(err), err_path)
     return summary
 
+def _print_done(summary, out, c):
+    f, b = summary['final'], summary['best']
+    files = ("config.json, metrics.csv, last.pth, best.pth, summary.json, weights alone in last.safetensors and "
+             "best.safetensors" + (', tensorboard/' if c.get('log') == 'tensorboard' else ''))
+    bad = (f"; {summary['bad_images']} unreadable image(s) skipped, listed in bad_images.txt"
+           if summary['bad_images'] else '')
+    print(f"Done: top-1 {100 * f['top1']:.2f}% (best {100 * b['top1']:.2f}% at epoch {b['epoch']}) after "
+          f"{summary['epochs_done']} epochs, {summary['train_seconds']:.0f} s.\nOutputs in {out.resolve()}/: "
+          f"{files}{bad}", flush=True)
+
 def _summary(c, rec, learn) -> dict:
     out = Path(c['out'])
-    return run_record(**rec, out=str(out), seed=c['seed'], recipe=c['recipe'], bad_images=count_bad_images(out / 'bad_images.txt'))
+    return run_record(**rec, out=str(out), seed=c['seed'], recipe=c['recipe'],
+                      bad_images=count_bad_images(out / 'bad_images.txt'))
 
 # %% ../nbs/10_train.ipynb #c8ca121f
 def main(argv:list[str]|None=None, # the flags (default: the process's arguments)
         ) -> int:
-    "The command (`python -m bnreg_nb.train`, `bnreg-train`): parse `argv`, run, and turn the errors users meet into a message on stderr and an exit code."
+    "The command (`python -m bnreg_nb.train`, `bnreg-train`): parse `argv`, run, and turn the errors users meet into a \
+message on stderr and an exit code."
     args = build_parser().parse_args(argv)
     def fail(msg, code):   # every process meets the same error: the main one says it
         if int(os.environ.get('RANK', 0)) == 0: print(f"error: {msg}", file=sys.stderr, flush=True)
