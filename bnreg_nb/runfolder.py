@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 from fastcore.foundation import L
+from fastai.torch_core import to_device
 from .core import unwrap_model, gpu_paths
 
 # %% auto #0
@@ -22,7 +23,7 @@ __all__ = ['CONFIG', 'SUMMARY', 'METRICS', 'LAST', 'PREV', 'BEST', 'CKPT_FILES',
            'WEIGHTS_FORMAT', 'weights_file', 'read_config', 'read_summary', 'read_metrics', 'has_checkpoint',
            'DiskFull', 'torch_save', 'atomic_save', 'atomic_write', 'write_config', 'write_summary', 'write_metrics',
            'device_rng_state', 'rng_states', 'set_rng_states', 'CheckpointError', 'save_checkpoint', 'plain',
-           'UnsafeCheckpoint', 'safe_load', 'to_device_tree', 'load_checkpoint', 'save_weights', 'load_weights']
+           'UnsafeCheckpoint', 'safe_load', 'load_checkpoint', 'save_weights', 'load_weights']
 
 # %% ../nbs/07b_runfolder.ipynb #3b541b3d
 CONFIG = 'config.json'         # the resolved configuration, the data's description, the starts (the training command)
@@ -220,13 +221,6 @@ def safe_load(f:Path, map_location=None):
                                "could run code; nothing in it was run. Load only checkpoints written by this "
                                "package's training command") from None
 
-def to_device_tree(o, device):
-    "Every tensor inside `o` (dicts, lists, tuples) moved to `device`."
-    if isinstance(o, torch.Tensor): return o.to(device)
-    if isinstance(o, dict): return {k: to_device_tree(v, device) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return type(o)(to_device_tree(v, device) for v in o)
-    return o
-
 ON_DEVICE = ('model', 'opt')   # what a resumed run needs where it computes; the rest (RNG states, sums, rows): the CPU
 
 def load_checkpoint(out:Path,            # a run folder
@@ -249,7 +243,7 @@ def load_checkpoint(out:Path,            # a run folder
                 "trying the previous one")
             continue
         if map_location is not None and torch.device(map_location).type != 'cpu':
-            ck.update({k: to_device_tree(ck[k], map_location) for k in ON_DEVICE})
+            ck.update({k: to_device(ck[k], map_location) for k in ON_DEVICE})   # fastai's: every tensor in the tree
         return ck, f
     raise CheckpointError(f"no usable checkpoint in {out}: " +
                           ('; '.join(tried) if tried else f"none of {', '.join(CKPT_FILES)} exists") +
