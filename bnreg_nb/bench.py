@@ -557,8 +557,8 @@ def torchvision_batches(samples, crop:int=224, bs:int=64, workers:int=0, device=
     return one_pass
 
 def package_batches(root, crop:int=224, bs:int=64, workers:int=0, device='cpu'):
-    "A pass of the training command's loader (`get_dls`) over image folder `root`, each epoch seeded as `EpochSeed` does."
-    dl, epoch = get_dls(str(root), bs=bs, image_size=crop, workers=workers, device=device)[0].train, iter(range(10**9))
+    "A pass of the training command's loader (`get_dls`, ImageNet's crop at any size, as torchvision's) over image folder `root`, each epoch seeded as `EpochSeed` does."
+    dl, epoch = get_dls(str(root), bs=bs, image_size=crop, workers=workers, device=device, crop='resized')[0].train, iter(range(10**9))
     def one_pass():
         e = next(epoch); dl.rng = random.Random(e); dl.dataset.set_epoch(e)
         yield from dl

@@ -1,6 +1,4 @@
-"""The training command's configuration in one room: the flag table, the recipes and the defaults, resolved and checked
-once, with every name (a normalization, an initialization, a penalty, a precision, an optimizer) turned into the
-object a run is made of.
+"""The training command's configuration in one room: flags, recipes and defaults, each name resolved once.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/config.html.md"""
 
@@ -22,7 +20,7 @@ from .norms import (NORMS, list_norms, sync_batchnorm, norm_flags, norm_options,
 from .models import create_model, list_archs, valid_arch, IMAGENET_RESNETS, EFFICIENTNETS
 from .fixup import fixup_, fixup_splitter, SCALAR_LR_MULT
 from .penalties import PENALTIES, make_penalty, check_penalty
-from .data import SMALL_DATASETS, DATASET_ALIASES
+from .data import SMALL_DATASETS, DATASET_ALIASES, CROPS, is_image_folder
 from .callbacks import (Precision, resolve_precision, parse_every, AGC, CKPT_FILES, check_tensorboard, ForeachSGD,
                         EXIT_NO_SPACE, EXIT_RESUMABLE)
 from .distributed import broadcast_object
@@ -30,8 +28,8 @@ from .distributed import broadcast_object
 # %% auto #0
 __all__ = ['FIXUP_DEFAULTS', 'FIXUP_WARMUP_SHARE', 'FIXUP_SOURCE', 'INITS', 'RECIPES', 'DEFAULT_RECIPE', 'NEEDS_DATA',
            'OPTIMIZERS', 'RESUMABLE', 'DEFAULT_NORM', 'NORM_HELP', 'FLAGS', 'BASE', 'DEVICE_WORDS', 'ConfigError',
-           'InitSpec', 'init_spec', 'fixup_defaults', 'is_image_folder', 'default_recipe', 'command_flags',
-           'recipe_config', 'build_parser', 'resolve_config', 'check_config', 'build_model', 'config_model', 'opt_func',
+           'InitSpec', 'init_spec', 'fixup_defaults', 'default_recipe', 'command_flags', 'recipe_config',
+           'build_parser', 'resolve_config', 'check_config', 'build_model', 'config_model', 'opt_func',
            'penalty_callback', 'companion_callback', 'precision_callback', 'settle_precision', 'console_lines',
            'peak_lr', 'peak_lrs', 'run_variant', 'default_out', 'small_input_note', 'to_argv']
 
@@ -87,8 +85,8 @@ RECIPES = {
         schedule='cosine', workers=0),
     'folder-quick': dict(
         _about="A short run on a small image folder with a CIFAR-style network (the embedded default's values, on your "
-               "folder): 10,000 training images at most, 3 epochs; an ImageNet network on an image folder takes its "
-               "ImageNet recipe instead.",
+               "folder): 10,000 training images at most, 3 epochs, CIFAR's pad-and-crop up to 64 px (--crop auto); an "
+               "ImageNet network on an image folder takes its ImageNet recipe instead.",
         n_train=10_000, epochs=3, bs=128, lr=0.1, wd=5e-4, warmup=0.5, schedule='cosine', workers=0),
     'paper-resnet50': dict(
         _about="Standard ImageNet ResNet-50 recipe (Goyal et al. 2017): 90 epochs, SGD momentum 0.9, lr 0.1 "
@@ -118,12 +116,6 @@ RECIPES = {
 }
 DEFAULT_RECIPE = 'fmnist-quick'
 NEEDS_DATA = ('folder-quick', 'paper-resnet50', 'paper-resnet50-fixup', 'paper-efficientnet')   # --data is needed
-
-def is_image_folder(data:str|None) -> bool:
-    "Is `--data` an image folder (a path), not a dataset's name (`fashion-mnist`, `cifar10:/dir`, ...) or `synthetic`?"
-    if data is None: return False
-    name = str(data).split(':', 1)[0].lower()
-    return name not in SMALL_DATASETS and name not in DATASET_ALIASES and name != 'synthetic'
 
 def default_recipe(data:str|None=None, arch:str|None=None, init:str|None=None) -> tuple[str, str|None]:
     "The recipe without --recipe, and why (None: the default): an image folder takes its network's, or `folder-quick`."
@@ -162,6 +154,8 @@ FLAGS = dict(
     data=Flag(str, None, "dataset: fashion-mnist, mnist, cifar10, svhn (optionally name:/folder), synthetic, or a "
                          "folder with train/<class>/ and val/<class>/"),
     image_size=Flag(int, None, "training crop size (image folders and synthetic; small datasets are 32)"),
+    crop=Flag(str, 'auto', "an image folder's training crop: resized (ImageNet's RandomResizedCrop), pad (CIFAR's "
+                           "random crop after padding), auto (pad up to 64 px, resized above)", ('auto', *CROPS)),
     n_train=Flag(int, None, "use a random subset of this many training images, drawn with --seed (each seed draws its "
                             "own)"),
     n_valid=Flag(int, None, "use a fixed random subset of this many validation images"),

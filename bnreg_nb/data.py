@@ -26,11 +26,11 @@ from .core import gpu_paths
 # %% auto #0
 __all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNIST_MEAN', 'FMNIST_STD', 'CIFAR10_CLASSES',
            'SMALL_DATASETS', 'DATASET_ALIASES', 'HOLDOUT_SEED', 'IMG_EXTS', 'IMAGENET_MEAN', 'IMAGENET_STD',
-           'SCAN_CACHE_MIN', 'data_root', 'idx_candidates', 'DataNotFound', 'find_idx', 'read_idx', 'load_idx',
-           'fmnist_tensors', 'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm', 'holdout_split', 'DataError',
-           'image_folders', 'scan_cache_file', 'scan_split', 'write_image_tree', 'UnreadableImage', 'torchvision_safe',
-           'decode_rgb', 'imagenet_tfms', 'item_seed', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'DeviceDL',
-           'get_dls']
+           'SCAN_CACHE_MIN', 'CROPS', 'SMALL_IMAGE', 'data_root', 'idx_candidates', 'DataNotFound', 'find_idx',
+           'read_idx', 'load_idx', 'fmnist_tensors', 'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm',
+           'is_image_folder', 'holdout_split', 'DataError', 'image_folders', 'scan_cache_file', 'scan_split',
+           'write_image_tree', 'UnreadableImage', 'torchvision_safe', 'decode_rgb', 'imagenet_tfms', 'pad_crop_tfms',
+           'folder_tfms', 'item_seed', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'DeviceDL', 'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -230,6 +230,13 @@ class BatchTfm:
         x = x.sub_(mean).div_(std)   # (in place: no two more batch-sized tensors)
         if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         return x, y
+
+# %% ../nbs/07_data.ipynb #6ec78140
+def is_image_folder(data:str|None) -> bool:
+    "Is `data` an image folder (a path), not a dataset's name (`fashion-mnist`, `cifar10:/dir`, ...) or `synthetic`?"
+    if data is None: return False
+    name = str(data).split(':', 1)[0].lower()
+    return name not in SMALL_DATASETS and name not in DATASET_ALIASES and name != 'synthetic'
 
 # %% ../nbs/07_data.ipynb #496ce5cf
 HOLDOUT_SEED = 2021   # fixed, independent of --seed: every seed and variant holds out the same images
@@ -451,6 +458,20 @@ def imagenet_tfms(train:bool, size:int=224, resize:int|None=None):
     if train: return v2.Compose([v2.RandomResizedCrop(size, antialias=True), v2.RandomHorizontalFlip()])
     return v2.Compose([v2.Resize(resize or round(size * 256 / 224), antialias=True), v2.CenterCrop(size)])
 
+def pad_crop_tfms(train:bool, size:int=32):
+    "CIFAR's augmentation for small images: resize to `size`, then a random crop after padding by size/8 + flip (train); resize + center crop (valid)."
+    fit = [v2.Resize(size, antialias=True), v2.CenterCrop(size)]
+    return v2.Compose(fit + ([v2.RandomCrop(size, padding=size // 8), v2.RandomHorizontalFlip()] if train else []))
+
+CROPS = ('resized', 'pad')   # ImageNet's RandomResizedCrop; CIFAR's pad-and-crop
+SMALL_IMAGE = 64             # `crop='auto'` pads and crops images of at most this size, and resizes crops of larger ones
+
+def folder_tfms(train:bool, size:int=224, crop:str='auto'):
+    "An image folder's transforms: `crop` 'resized' (`imagenet_tfms`), 'pad' (`pad_crop_tfms`), or 'auto' (pad up to `SMALL_IMAGE` px)."
+    if crop == 'auto': crop = 'pad' if size <= SMALL_IMAGE else 'resized'
+    if crop not in CROPS: raise DataError(f"crop {crop!r}: choose one of auto, {', '.join(CROPS)}.")
+    return pad_crop_tfms(train, size) if crop == 'pad' else imagenet_tfms(train, size)
+
 def item_seed(seed:int, i:int) -> int:
     "A 32-bit seed for item `i` of an epoch seeded with `seed` (splitmix64's mixer; torch's CPU generator keeps only a seed's low 32 bits)."
     m = 2**64 - 1
@@ -597,7 +618,8 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
             download:bool=True,        # download (torchvision) a small dataset that is not on this machine?
             augment:bool=True,         # random crop + flip on training batches (small datasets)
             channels_last:bool=False,  # batches in channels-last memory format
-            holdout:int|None=None):    # validate on this many held-out training images (fixed split) instead of the test set
+            holdout:int|None=None,     # validate on this many held-out training images (fixed split) instead of the test set
+            crop:str='auto'):          # image folders: 'resized' (ImageNet's), 'pad' (CIFAR's), 'auto' (pad up to 64 px)
     "fastai `DataLoaders` and a description dict (name, kind, num_classes, in_chans, image_size, n_train, n_valid, valid_set)."
     data = data or 'fashion-mnist'
     name, _, folder = data.partition(':') if not os.path.exists(data) else (data, '', '')
@@ -629,11 +651,12 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
     if holdout:   # validation on held-out train/ images, with the validation transforms; val/ is not used
         keep, ho = holdout_split(len(pool), holdout)
         pool, val_files = [pool[i] for i in keep.tolist()], [pool[i] for i in ho.tolist()]
-    trn = ImageFiles(sub(pool, n_train), imagenet_tfms(True, size), strict_images, bad_log)
-    val = ImageFiles(val_files, imagenet_tfms(False, size), strict_images, bad_log)
+    crop = crop if crop != 'auto' else 'pad' if size <= SMALL_IMAGE else 'resized'
+    trn = ImageFiles(sub(pool, n_train), folder_tfms(True, size, crop), strict_images, bad_log)
+    val = ImageFiles(val_files, folder_tfms(False, size, crop), strict_images, bad_log)
     tf = lambda: BatchTfm(IMAGENET_MEAN, IMAGENET_STD, channels_last=channels_last)
     dls = DataLoaders(DeviceDL(trn, bs=bs, shuffle=True, drop_last=True, num_workers=workers, device=device, after_batch=tf()),
                       DeviceDL(val, bs=bs, num_workers=workers, device=device, after_batch=tf()))
     return dls, dict(name=str(Path(data).expanduser().resolve()), kind='image-folder', num_classes=len(f['classes']), in_chans=3,
-                     image_size=size, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'val',
+                     image_size=size, crop=crop, n_train=len(trn), n_valid=len(val), valid_set='holdout' if holdout else 'val',
                      **_holdout_info(holdout), skipped_files=len(f['skipped']), classes=f['classes'])

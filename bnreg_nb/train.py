@@ -1,5 +1,4 @@
-"""`python -m bnreg_nb.train` / `accelerate launch -m bnreg_nb.train`: one command per row of the paper's table, from
-one CPU to many GPUs or a TPU, resumable, with clear failures.
+"""`python -m bnreg_nb.train`: one command per row of the paper's table, from a CPU to GPUs or a TPU, resumable.
 
 Docs: https://bnreg-nb.github.io/bnreg_nb/train.html.md"""
 
@@ -209,7 +208,7 @@ def _run_locked(c, state, out, resume):
         dls, info = get_dls(c['data'], bs=c['bs'], image_size=c['image_size'], workers=c['workers'],
                             n_train=c['n_train'], n_valid=c['n_valid'], seed=c['seed'], device=device,
                             strict_images=c['strict_images'], bad_log=out / 'bad_images.txt', download=main,
-                            channels_last=c['channels_last'], holdout=c.get('holdout'))
+                            channels_last=c['channels_last'], holdout=c.get('holdout'), crop=c.get('crop', 'auto'))
     if len(dls.train) < max(world, 1):
         raise ConfigError(f"The training set ({info['n_train']} images) is smaller than one global batch "
                           f"({c['bs']} x {world} processes): lower --bs or use more data.")
