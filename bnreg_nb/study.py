@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd
 import torch
 import torch.nn.functional as F
-from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name
+from .core import run_record, cli, ClassifierHook, native_bf16, cpu_name, flag_name
 from .penalties import dropout_penalty
 from .train import FLAGS
 from .runs import slug, point_slug, fmt_value, run_status, study_status, last_metric, DONE
@@ -162,7 +162,7 @@ def run_flags(study:dict, r:dict) -> list[str]:
         if x is None: continue
         if k not in FLAGS: raise KeyError(f"{r['variant']}: {k!r} is not a flag of the training command (see python "
                                           f"-m bnreg_nb.train --help)")
-        flag = '--' + k.replace('_', '-')
+        flag = flag_name(k)
         if FLAGS[k].type is bool: args.append(flag if x else '--no-' + flag[2:])
         else: args += [flag, fmt_value(x)]
     return args + ['--no-progress']

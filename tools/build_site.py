@@ -45,7 +45,7 @@ TOC_DEPTH = 3                                        # Quarto's default
 SIDEBAR_PLAN = {
     'Start here':       [('index', 'Overview'), 'reproductions/paper', 'reproductions/commands'],   # what a reader comes for, first
     'Mechanisms':       ['01_norms', '02_models', '03_fixup', '03a_normfree', '04_penalties', '05_noise', '06_diagnostics'],
-    'Training':         ['07_data', '07b_runfolder', '08_callbacks', '09_distributed', '10_train', '11_evaluate'],
+    'Training':         ['07_data', '07b_runfolder', '08_callbacks', '09_distributed', '09a_config', '10_train', '11_evaluate'],
     'Runs and studies': ['11a_runs', '12_experiments', '13_study', '13a_studies', '13b_claims', '13c_studyplots', '14_bench'],
     'Reproductions':    ['reproductions/*'],
     'API':              [('16_api', 'API reference')],
