@@ -741,7 +741,7 @@ def search_sections(soup, page:str, title:str) -> list[list]:
 # changelog, which tells what changed rather than how things are, after them; so do the API reference and the study's
 # verdict functions (claims), whose names repeat the words of the pages that explain them.
 SEARCH_WEIGHTS = {'index.html': 1.4, 'reproductions/commands.html': 1.4,
-                  'train.html': 1.4, 'evaluate.html': 1.4, 'changelog.html': 0.5, 'claims.html': 0.6, 'api.html': 0.8}
+                  'train.html': 1.4, 'evaluate.html': 1.4, 'changelog.html': 0.5, 'claims.html': 0.4, 'api.html': 0.8}
 
 def search_index(pages:list[tuple[str, str, object]]) -> dict:
     """The site's search index from (page path, title, content soup) triples:

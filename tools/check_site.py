@@ -55,7 +55,7 @@ MIN_TEXT_PX = 9                   # the smallest text of a figure, as displayed 
 PHONE_TEXT_PX = 7                 # ... and on a phone, where a figure shrinks to the screen (its 2x PNG stays sharp when zoomed)
 SIDEWAYS_PX = 2                   # px of content an element may hide sideways (rounding) before the rule fails it
 # readers' questions typed into search, and the section (page#anchor) or page that must come first (issue 33)
-SEARCH_QUESTIONS = [('install', 'index.html#quick-start'), ('Fixup learning rate', 'config.html#fixups-own-defaults'),
+SEARCH_QUESTIONS = [('install', 'index.html#quick-start'), ('Fixup learning rate', 'train.html#fixup-at-the-commands-defaults'),
                     ('claims', 'reproductions/paper.html'), ('resume', 'train.html#kill-and-resume'),
                     ('embedding penalty', 'penalties.html'), ('ImageNet', 'reproductions/commands.html#imagenet'),
                     ('safetensors', 'evaluate.html#what-is-safe-to-load-from-strangers'),
