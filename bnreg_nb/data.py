@@ -30,7 +30,8 @@ __all__ = ['IDX_FILES', 'IDX_DATASETS', 'FMNIST_CLASSES', 'DEBIAN_FMNIST', 'FMNI
            'read_idx', 'load_idx', 'fmnist_tensors', 'fmnist_batch', 'load_cifar10', 'load_svhn', 'BatchTfm',
            'is_image_folder', 'holdout_split', 'DataError', 'image_folders', 'scan_cache_file', 'scan_split',
            'write_image_tree', 'UnreadableImage', 'torchvision_safe', 'decode_rgb', 'imagenet_tfms', 'pad_crop_tfms',
-           'folder_tfms', 'item_seed', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'DeviceDL', 'get_dls']
+           'resolve_crop', 'folder_tfms', 'item_seed', 'ImageFiles', 'count_bad_images', 'SyntheticImages', 'DeviceDL',
+           'get_dls']
 
 # %% ../nbs/07_data.ipynb #fcd8e465
 IDX_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -466,11 +467,15 @@ def pad_crop_tfms(train:bool, size:int=32):
 CROPS = ('resized', 'pad')   # ImageNet's RandomResizedCrop; CIFAR's pad-and-crop
 SMALL_IMAGE = 64             # `crop='auto'` pads and crops images of at most this size, and resizes crops of larger ones
 
-def folder_tfms(train:bool, size:int=224, crop:str='auto'):
-    "An image folder's transforms: `crop` 'resized' (`imagenet_tfms`), 'pad' (`pad_crop_tfms`), or 'auto' (pad up to `SMALL_IMAGE` px)."
+def resolve_crop(crop:str, size:int) -> str:
+    "The crop that `crop` names at `size`: 'auto' is 'pad' up to `SMALL_IMAGE` px, 'resized' above."
     if crop == 'auto': crop = 'pad' if size <= SMALL_IMAGE else 'resized'
     if crop not in CROPS: raise DataError(f"crop {crop!r}: choose one of auto, {', '.join(CROPS)}.")
-    return pad_crop_tfms(train, size) if crop == 'pad' else imagenet_tfms(train, size)
+    return crop
+
+def folder_tfms(train:bool, size:int=224, crop:str='auto'):
+    "An image folder's transforms: `crop` 'resized' (`imagenet_tfms`), 'pad' (`pad_crop_tfms`), or 'auto' (pad up to `SMALL_IMAGE` px)."
+    return pad_crop_tfms(train, size) if resolve_crop(crop, size) == 'pad' else imagenet_tfms(train, size)
 
 def item_seed(seed:int, i:int) -> int:
     "A 32-bit seed for item `i` of an epoch seeded with `seed` (splitmix64's mixer; torch's CPU generator keeps only a seed's low 32 bits)."
@@ -651,7 +656,7 @@ def get_dls(data:str|None=None,        # dataset name, 'name:folder', 'synthetic
     if holdout:   # validation on held-out train/ images, with the validation transforms; val/ is not used
         keep, ho = holdout_split(len(pool), holdout)
         pool, val_files = [pool[i] for i in keep.tolist()], [pool[i] for i in ho.tolist()]
-    crop = crop if crop != 'auto' else 'pad' if size <= SMALL_IMAGE else 'resized'
+    crop = resolve_crop(crop, size)
     trn = ImageFiles(sub(pool, n_train), folder_tfms(True, size, crop), strict_images, bad_log)
     val = ImageFiles(val_files, folder_tfms(False, size, crop), strict_images, bad_log)
     tf = lambda: BatchTfm(IMAGENET_MEAN, IMAGENET_STD, channels_last=channels_last)
